@@ -1,0 +1,87 @@
+# Outreach: `make run` and `make test`. Each installs what is missing first.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+export CARGO_TERM_COLOR ?= never
+TARGET := $(CARGO_TARGET_DIR)
+# Crates under crates/ (everything but the Tauri shell and the end-to-end tests).
+LIB_CRATES := outreach-domain outreach-protocol outreach-vault outreach-photo outreach-sync outreach-server outreach-cli
+
+.PHONY: help run test deps deps-system deps-npm deps-driver ui app binaries bindings \
+        lint fmt-check clippy no-tauri ui-test ui-check rust-test e2e
+
+help:
+	@echo "make run    install what is missing, build, start the office server (SQLite, loopback) and the app"
+	@echo "make test   install what is missing, then formatting, lints, every unit, integration and end-to-end test"
+	@echo "make e2e    only the end-to-end tests (real app under Xvfb via tauri-driver)"
+	@echo "make bindings   regenerate ui/src/lib/bindings.ts from the Rust IPC types"
+
+# ---------------------------------------------------------------- installation
+deps: deps-system deps-npm
+
+deps-system:
+	@scripts/install-deps
+
+deps-driver:
+	@scripts/install-deps --driver
+
+deps-npm: ui/node_modules/.package-lock.json
+
+ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# ---------------------------------------------------------------- builds
+# The app embeds ui/dist at compile time, so the UI is built before any cargo step
+# that compiles the app (including clippy).
+ui: deps-npm
+	cd ui && npm run build --silent
+
+app: ui
+	cargo build -p outreach-app
+
+binaries: app
+	cargo build -p outreach-server -p outreach-cli
+
+bindings: ui
+	UPDATE_BINDINGS=1 cargo test -p outreach-app --lib -- ipc::tests --quiet
+
+# ---------------------------------------------------------------- run
+run: deps binaries
+	scripts/run-demo
+
+# ---------------------------------------------------------------- tests
+test: deps deps-driver lint ui-test rust-test e2e
+	@echo "make test: all green"
+
+lint: fmt-check ui-check clippy no-tauri
+
+fmt-check:
+	cargo fmt --all --check
+
+clippy: ui
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+# No crate under crates/ may depend on tauri: the core must run in the CLI, the
+# server and tests without a web view.
+no-tauri:
+	@for c in $(LIB_CRATES); do \
+	  if cargo tree -q -p $$c -e normal,build,dev -i tauri 2>/dev/null | grep -q .; then \
+	    echo "no-tauri: $$c depends on tauri"; exit 1; fi; done
+	@echo "no-tauri: no crate under crates/ depends on tauri"
+
+ui-test: deps-npm
+	cd ui && npm test --silent
+
+ui-check: deps-npm
+	cd ui && npm run check --silent
+
+# Unit and integration tests of every crate, against SQLite and a throwaway PostgreSQL.
+rust-test: ui
+	OUTREACH_REQUIRE_POSTGRES=1 scripts/with-postgres cargo test --workspace --exclude outreach-e2e
+
+e2e: app deps-driver
+	cargo build -p outreach-e2e --tests --quiet
+	timeout 600 cargo test -p outreach-e2e --test e2e -- --ignored --test-threads=1 --nocapture

@@ -1,0 +1,71 @@
+//! `outreach`: the headless tablet and admin tool.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "outreach", version, about = "Outreach tablet and admin tool")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check that an office server answers, and what it runs on.
+    Probe {
+        /// The server's address, e.g. http://127.0.0.1:8620.
+        url: String,
+    },
+    /// Photo tools.
+    Photo {
+        #[command(subcommand)]
+        command: PhotoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PhotoCommand {
+    /// Decode a photo as the app would and print its format and size.
+    Inspect {
+        /// A JPEG or PNG file.
+        file: PathBuf,
+    },
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Probe { url } => {
+            let client = outreach_sync::OfficeClient::new(&url, Duration::from_secs(10))?;
+            match client.probe().await {
+                outreach_sync::Reachability::Reachable(h) => {
+                    println!(
+                        "reachable: version {} api {} storage {} schema {}",
+                        h.version, h.api_version, h.storage, h.schema_version
+                    );
+                }
+                outreach_sync::Reachability::Incompatible { server_api_version } => {
+                    anyhow::bail!(
+                        "not a compatible Outreach server (api version {server_api_version:?})"
+                    )
+                }
+                outreach_sync::Reachability::Unreachable(why) => {
+                    anyhow::bail!("unreachable: {why}")
+                }
+            }
+        }
+        Command::Photo {
+            command: PhotoCommand::Inspect { file },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let photo = outreach_photo::decode(&bytes)?;
+            println!("{:?} {}x{}", photo.format, photo.width(), photo.height());
+        }
+    }
+    Ok(())
+}

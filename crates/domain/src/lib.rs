@@ -1,0 +1,14 @@
+//! The rules of an outreach application-support record.
+//!
+//! Pure logic only: no I/O and no clock. Anything that depends on "today" takes the
+//! date as an argument, so the same rules run on the tablet, on the office server and
+//! in tests without surprises.
+
+pub mod application_id;
+pub mod mynumber;
+pub mod text;
+pub mod wareki;
+
+pub use application_id::{ApplicationId, ApplicationIdError};
+pub use mynumber::{MyNumberFound, contains_my_number, refuse_my_number};
+pub use wareki::{Era, Wareki, WarekiError, age_on};

@@ -1,0 +1,164 @@
+//! Embedded, append-only schema migrations for both databases.
+//!
+//! Each migration exists once per dialect with the same version and name. A migration
+//! that has been applied is never edited: its SHA-256 is recorded when it runs, and a
+//! server whose embedded migration no longer matches what a database recorded refuses
+//! to start rather than run on a schema it does not know.
+
+use sha2::{Digest, Sha256};
+
+/// One schema step.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// 1, 2, 3 … without gaps.
+    pub version: i64,
+    /// Short name, the file name without the number.
+    pub name: &'static str,
+    /// The SQL, run in one transaction.
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// Hex SHA-256 of the SQL, recorded when the migration is applied.
+    pub fn checksum(&self) -> String {
+        let digest = Sha256::digest(self.sql.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Migrations for embedded SQLite, oldest first.
+pub const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "server_meta",
+    sql: include_str!("../migrations/sqlite/0001_server_meta.sql"),
+}];
+
+/// Migrations for PostgreSQL, oldest first; the same versions and names as [`SQLITE`].
+pub const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "server_meta",
+    sql: include_str!("../migrations/postgres/0001_server_meta.sql"),
+}];
+
+/// The newest schema version this build knows.
+pub fn latest() -> i64 {
+    SQLITE.last().map_or(0, |m| m.version)
+}
+
+/// Why the recorded schema cannot be used by this build.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The database was migrated by a newer server.
+    #[error(
+        "database schema version {found} is newer than this server knows ({known}); upgrade the server"
+    )]
+    Newer {
+        /// Recorded version.
+        found: i64,
+        /// Newest this build knows.
+        known: i64,
+    },
+    /// An applied migration was edited after it ran.
+    #[error(
+        "migration {version} ({name}) differs from the one applied to this database; migrations are append-only"
+    )]
+    Edited {
+        /// The migration's version.
+        version: i64,
+        /// The migration's name.
+        name: &'static str,
+    },
+}
+
+/// Checks what a database recorded (version, checksum) against the embedded list and
+/// returns the migrations still to apply.
+pub fn pending<'a>(
+    embedded: &'a [Migration],
+    applied: &[(i64, String)],
+) -> Result<Vec<&'a Migration>, SchemaError> {
+    let known = embedded.last().map_or(0, |m| m.version);
+    for (version, checksum) in applied {
+        match embedded.iter().find(|m| m.version == *version) {
+            None => {
+                return Err(SchemaError::Newer {
+                    found: *version,
+                    known,
+                });
+            }
+            Some(m) if m.checksum() != *checksum => {
+                return Err(SchemaError::Edited {
+                    version: m.version,
+                    name: m.name,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    let done = applied.iter().map(|(v, _)| *v).max().unwrap_or(0);
+    Ok(embedded.iter().filter(|m| m.version > done).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_count_up_from_one_without_gaps_in_both_dialects() {
+        for list in [SQLITE, POSTGRES] {
+            for (i, m) in list.iter().enumerate() {
+                assert_eq!(
+                    m.version,
+                    i as i64 + 1,
+                    "migration {} must be number {}: append-only, no gaps",
+                    m.name,
+                    i + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn both_dialects_have_the_same_steps() {
+        let names = |l: &[Migration]| l.iter().map(|m| (m.version, m.name)).collect::<Vec<_>>();
+        assert_eq!(
+            names(SQLITE),
+            names(POSTGRES),
+            "every schema step must exist for SQLite and PostgreSQL alike"
+        );
+    }
+
+    #[test]
+    fn an_edited_migration_is_refused() {
+        let applied = vec![(1, "0".repeat(64))];
+        assert!(matches!(
+            pending(SQLITE, &applied),
+            Err(SchemaError::Edited { version: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let applied = vec![(latest() + 1, String::new())];
+        assert!(matches!(
+            pending(SQLITE, &applied),
+            Err(SchemaError::Newer { .. })
+        ));
+    }
+
+    #[test]
+    fn only_unapplied_steps_are_pending() {
+        let applied: Vec<(i64, String)> =
+            SQLITE.iter().map(|m| (m.version, m.checksum())).collect();
+        assert!(
+            pending(SQLITE, &applied)
+                .expect("a database at the latest version is fine")
+                .is_empty()
+        );
+        assert_eq!(
+            pending(SQLITE, &[])
+                .expect("an empty database is fine")
+                .len(),
+            SQLITE.len()
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Declares the app's own commands so that capabilities can allow each one by name
+//! (least privilege: a command no capability lists cannot be called).
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&["app_info", "server_status", "sign_in"]),
+    ))
+    .expect("tauri build script failed");
+}

@@ -1,0 +1,10 @@
+//! The app's commands, grouped by area. Each is one call into `crates/` plus an error
+//! conversion.
+
+mod session;
+mod status;
+
+/// The invoke handler with every command the capabilities may allow.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![status::app_info, status::server_status, session::sign_in]
+}

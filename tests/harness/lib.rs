@@ -1,0 +1,322 @@
+//! The end-to-end harness: a real office server on a free loopback port, a private
+//! Xvfb display, tauri-driver (which drives WebKitWebDriver) and the real app binary.
+//!
+//! Every screen a test visits is saved as a PNG in a folder the test output names, so
+//! a person can look at what the test saw.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
+use tokio::process::{Child, Command};
+
+/// How long any one wait may take before the test fails.
+const WAIT: Duration = Duration::from_secs(30);
+
+/// One running app with everything around it.
+pub struct Session {
+    client: Client,
+    xvfb: Child,
+    driver: Child,
+    server_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Where the office server listens.
+    pub server_addr: SocketAddr,
+    _server_data: tempfile::TempDir,
+    shots: PathBuf,
+    shot_count: u32,
+    launched: Instant,
+    first_screen: Option<Duration>,
+}
+
+impl Session {
+    /// Starts a server, a display, tauri-driver and the app. `name` names the
+    /// screenshot folder.
+    pub async fn start(name: &str) -> anyhow::Result<Self> {
+        let server_data = tempfile::tempdir()?;
+        let store = outreach_server::store::SqliteStore::open_in(server_data.path()).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let server_addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(outreach_server::serve(
+            listener,
+            outreach_server::AppState {
+                store: Arc::new(store),
+            },
+            async {
+                let _ = stopped.await;
+            },
+        ));
+
+        let app = app_binary()?;
+        let (display, xvfb) = start_xvfb().await?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let driver = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", &display)
+            .env("OUTREACH_SERVER_URL", format!("http://{server_addr}"))
+            // WebKitGTK's compositor needs a GPU; under Xvfb it only slows things down.
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context(
+                "starting tauri-driver (install it with `cargo install tauri-driver --locked`)",
+            )?;
+        wait_for_port(port)
+            .await
+            .context("tauri-driver did not start listening")?;
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app }),
+        );
+        let launched = Instant::now();
+        // Without a display the app dies but WebDriver never answers: bound the wait.
+        let client = tokio::time::timeout(
+            Duration::from_secs(90),
+            ClientBuilder::rustls()?
+                .capabilities(caps)
+                .connect(&format!("http://127.0.0.1:{port}")),
+        )
+        .await
+        .context("the WebDriver session was not created within 90 s")??;
+
+        let shots = screenshot_root().join(name);
+        std::fs::create_dir_all(&shots)?;
+        println!("screenshots of this test: {}", shots.display());
+        Ok(Self {
+            client,
+            xvfb,
+            driver,
+            server_stop: Some(stop),
+            server,
+            server_addr,
+            _server_data: server_data,
+            shots,
+            shot_count: 0,
+            launched,
+            first_screen: None,
+        })
+    }
+
+    /// The WebDriver client, for anything the helpers here do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Waits until an element matching `css` exists.
+    pub async fn wait_for(&mut self, css: &str) -> anyhow::Result<Element> {
+        let el = self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("{css} did not appear within {WAIT:?}"))?;
+        self.first_screen
+            .get_or_insert_with(|| self.launched.elapsed());
+        Ok(el)
+    }
+
+    /// Waits until the element's text contains `needle`; returns the text.
+    pub async fn wait_for_text(&mut self, css: &str, needle: &str) -> anyhow::Result<String> {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return Ok(last);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        bail!("{css} never contained {needle:?} within {WAIT:?}; last text: {last:?}")
+    }
+
+    /// Saves a screenshot as `NN-name.png` in this test's folder.
+    pub async fn screenshot(&mut self, name: &str) -> anyhow::Result<PathBuf> {
+        // WebKitGTK under Xvfb can hand back the previous frame: let two frames render.
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
+                vec![],
+            )
+            .await?;
+        let png = self.client.screenshot().await?;
+        self.shot_count += 1;
+        let path = self
+            .shots
+            .join(format!("{:02}-{name}.png", self.shot_count));
+        std::fs::write(&path, png)?;
+        println!("screenshot: {}", path.display());
+        Ok(path)
+    }
+
+    /// Prints the time from launch to the first screen and the app's memory.
+    pub async fn report_startup(&self) {
+        if let Some(t) = self.first_screen {
+            println!("figure: launch to first screen {} ms", t.as_millis());
+        }
+        for (name, kib) in rss_by_process(&["outreach-app", "WebKitWebProces", "WebKitNetworkPr"]) {
+            println!("figure: RSS {name} {:.1} MiB", kib as f64 / 1024.0);
+        }
+    }
+
+    /// Closes the app and stops everything.
+    pub async fn finish(mut self) -> anyhow::Result<()> {
+        let closed = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+        let _ = self.xvfb.kill().await;
+        if let Some(stop) = self.server_stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.server).await??;
+        closed.context("closing the WebDriver session")
+    }
+}
+
+/// The app binary: `OUTREACH_APP_BIN`, or the debug build in the target folder.
+fn app_binary() -> anyhow::Result<String> {
+    let path = match std::env::var_os("OUTREACH_APP_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => target_dir().join("debug").join("outreach-app"),
+    };
+    if !path.is_file() {
+        bail!(
+            "the app binary {} does not exist: build it with `make app`",
+            path.display()
+        );
+    }
+    Ok(std::fs::canonicalize(&path)?.display().to_string())
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        })
+}
+
+fn screenshot_root() -> PathBuf {
+    std::env::var_os("OUTREACH_E2E_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("e2e-screenshots"))
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|c| c.join("bin").join("tauri-driver"));
+    match home_bin {
+        Some(p) if p.is_file() => p,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// Starts Xvfb on the first free display number from :90 and waits for its socket.
+async fn start_xvfb() -> anyhow::Result<(String, Child)> {
+    for n in 90..200 {
+        if Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        {
+            continue;
+        }
+        let display = format!(":{n}");
+        let mut child = Command::new("Xvfb")
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting Xvfb (apt-get install xvfb)")?;
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if socket.exists() {
+                return Ok((display, child));
+            }
+            if let Some(status) = child.try_wait()? {
+                bail!("Xvfb {display} exited at once ({status})");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = child.kill().await;
+    }
+    bail!("no free X display between :90 and :199")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn wait_for_port(port: u16) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("nothing listens on 127.0.0.1:{port}")
+}
+
+/// Resident memory of running processes whose name (as /proc/PID/comm cuts it to 15
+/// characters) is one of `names`, summed per name.
+fn rss_by_process(names: &[&str]) -> Vec<(String, u64)> {
+    let mut totals: Vec<(String, u64)> = names.iter().map(|n| ((*n).to_owned(), 0)).collect();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return totals;
+    };
+    for entry in dir.flatten() {
+        let p = entry.path();
+        let Ok(comm) = std::fs::read_to_string(p.join("comm")) else {
+            continue;
+        };
+        let Some(slot) = totals.iter_mut().find(|(n, _)| n == comm.trim()) else {
+            continue;
+        };
+        let status = std::fs::read_to_string(p.join("status")).unwrap_or_default();
+        let kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        slot.1 += kib;
+    }
+    totals
+}

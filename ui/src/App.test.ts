@@ -1,0 +1,56 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import App from './App.svelte';
+import { appInfo, serverStatus, signIn } from './lib/ipc';
+
+vi.mock('./lib/ipc', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./lib/ipc')>();
+  return { ...actual, appInfo: vi.fn(), serverStatus: vi.fn(), signIn: vi.fn() };
+});
+
+function input(id: string): HTMLInputElement {
+  const element = document.getElementById(id);
+  if (!(element instanceof HTMLInputElement)) {
+    throw new Error(`#${id} is not an input`);
+  }
+  return element;
+}
+
+beforeEach(() => {
+  vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null });
+  vi.mocked(serverStatus).mockResolvedValue({
+    reachable: false,
+    serverVersion: null,
+    storage: null,
+    checkedAt: '2026-11-26T09:00:00+09:00',
+    message: null,
+  });
+  vi.mocked(signIn).mockResolvedValue({ staffId: 'ST-001', staffName: '山田 太郎' });
+});
+
+describe('App', () => {
+  it('starts on the sign-in screen with the status bar', () => {
+    render(App);
+    expect(document.getElementById('signin-screen')).not.toBeNull();
+    expect(document.getElementById('home-screen')).toBeNull();
+    expect(document.getElementById('server-status')).not.toBeNull();
+  });
+
+  it('greets the staff member after sign-in and comes back empty after sign-out', async () => {
+    render(App);
+    await fireEvent.input(input('staff-id'), { target: { value: 'ST-001' } });
+    await fireEvent.input(input('password'), { target: { value: 'secret' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'サインイン' }));
+
+    const greeting = await screen.findByRole('heading', { name: 'ようこそ、山田 太郎さん' });
+    expect(greeting.closest('#home-screen')).not.toBeNull();
+    expect(document.getElementById('signin-screen')).toBeNull();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'サインアウト' }));
+    expect(document.getElementById('home-screen')).toBeNull();
+    expect(document.getElementById('signin-screen')).not.toBeNull();
+    expect(input('staff-id').value).toBe('');
+    expect(input('password').value).toBe('');
+    expect(screen.queryByText(/山田/)).toBeNull();
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * The one door to the Rust side. Every Tauri command the UI uses has a typed function here,
+ * and every rejection leaves this module as an `IpcError` whose `message` can be shown to staff.
+ */
+import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
+import type { AppInfo, IpcError, ServerStatus, SignedIn, SignInRequest } from './bindings';
+import { t } from './i18n/ja';
+
+/** The error used when a rejection is not an `IpcError` (a panic message, a missing command, a bug). */
+export const UNEXPECTED_ERROR: Readonly<IpcError> = Object.freeze({
+  code: 'internal',
+  message: t.error.unexpected,
+});
+
+/** True when `value` has the `{code, message}` shape the Rust side rejects with. */
+export function isIpcError(value: unknown): value is IpcError {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const candidate = value as Record<string, unknown>;
+  return typeof candidate.code === 'string' && typeof candidate.message === 'string';
+}
+
+/**
+ * Turns any rejection into an `IpcError`: a real one is returned as is; anything else
+ * becomes {@link UNEXPECTED_ERROR}, because its text was never meant for staff.
+ */
+export function toIpcError(reason: unknown): IpcError {
+  return isIpcError(reason) ? reason : { ...UNEXPECTED_ERROR };
+}
+
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (reason) {
+    throw toIpcError(reason);
+  }
+}
+
+/** The app's version, device name and enrolled server (`null` until the tablet is enrolled). */
+export function appInfo(): Promise<AppInfo> {
+  return call<AppInfo>('app_info');
+}
+
+/** Probes the office server itself; resolves with `reachable: false` when it cannot be reached. */
+export function serverStatus(): Promise<ServerStatus> {
+  return call<ServerStatus>('server_status');
+}
+
+/** Checks the staff member's ID and password offline and opens the tablet's store. */
+export function signIn(request: SignInRequest): Promise<SignedIn> {
+  return call<SignedIn>('sign_in', { request });
+}
