@@ -9,7 +9,7 @@ TARGET := $(CARGO_TARGET_DIR)
 # Crates under crates/ (everything but the Tauri shell and the end-to-end tests).
 LIB_CRATES := outreach-domain outreach-protocol outreach-vault outreach-photo outreach-sync outreach-server outreach-cli
 
-.PHONY: help run test deps deps-system deps-npm deps-driver ui app binaries bindings \
+.PHONY: help run test deps deps-system deps-npm deps-driver ui build bindings \
         lint fmt-check clippy no-tauri ui-test ui-check rust-test e2e
 
 help:
@@ -39,17 +39,17 @@ ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
 ui: deps-npm
 	cd ui && npm run build --silent
 
-app: ui
-	cargo build -p outreach-app
-
-binaries: app
-	cargo build -p outreach-server -p outreach-cli
+# Everything in one cargo invocation with one feature set: building packages one by
+# one (-p) or without the test targets unifies features differently and compiles
+# Tauri and its dependencies twice.
+build: ui
+	cargo build --workspace --all-targets
 
 bindings: ui
 	UPDATE_BINDINGS=1 cargo test -p outreach-app --lib -- ipc::tests --quiet
 
 # ---------------------------------------------------------------- run
-run: deps binaries
+run: deps build
 	scripts/run-demo
 
 # ---------------------------------------------------------------- tests
@@ -79,9 +79,10 @@ ui-check: deps-npm
 	cd ui && npm run check --silent
 
 # Unit and integration tests of every crate, against SQLite and a throwaway PostgreSQL.
-rust-test: ui
-	OUTREACH_REQUIRE_POSTGRES=1 scripts/with-postgres cargo test --workspace --exclude outreach-e2e
+rust-test: build
+	OUTREACH_REQUIRE_POSTGRES=1 scripts/with-postgres cargo test --workspace
 
-e2e: app deps-driver
-	cargo build -p outreach-e2e --tests --quiet
-	timeout 600 cargo test -p outreach-e2e --test e2e -- --ignored --test-threads=1 --nocapture
+# The end-to-end tests are #[ignore]d in plain `cargo test` (they need a display and
+# the driver); here they run. `timeout` kills the whole process group if one hangs.
+e2e: build deps-driver
+	timeout --kill-after=10 900 cargo test --workspace --test e2e -- --ignored --test-threads=1 --nocapture

@@ -20,8 +20,8 @@ const WAIT: Duration = Duration::from_secs(30);
 /// One running app with everything around it.
 pub struct Session {
     client: Client,
-    xvfb: Child,
-    driver: Child,
+    xvfb: Guard,
+    driver: Guard,
     server_stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Where the office server listens.
@@ -56,25 +56,24 @@ impl Session {
         let (display, xvfb) = start_xvfb().await?;
         let port = free_port()?;
         let native_port = free_port()?;
-        let driver = Command::new(tauri_driver())
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("DISPLAY", &display)
-            .env("OUTREACH_SERVER_URL", format!("http://{server_addr}"))
-            // WebKitGTK's compositor needs a GPU; under Xvfb it only slows things down.
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .context(
-                "starting tauri-driver (install it with `cargo install tauri-driver --locked`)",
-            )?;
+        let driver = Guard(
+            Command::new(tauri_driver())
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .env("DISPLAY", &display)
+                .env("OUTREACH_SERVER_URL", format!("http://{server_addr}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .kill_on_drop(true)
+                .spawn()
+                .context(
+                    "starting tauri-driver (install it with `cargo install tauri-driver --locked`)",
+                )?,
+        );
         wait_for_port(port)
             .await
             .context("tauri-driver did not start listening")?;
@@ -88,7 +87,7 @@ impl Session {
         // Without a display the app dies but WebDriver never answers: bound the wait.
         let client = tokio::time::timeout(
             Duration::from_secs(90),
-            ClientBuilder::rustls()?
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
                 .capabilities(caps)
                 .connect(&format!("http://127.0.0.1:{port}")),
         )
@@ -120,16 +119,18 @@ impl Session {
 
     /// Waits until an element matching `css` exists.
     pub async fn wait_for(&mut self, css: &str) -> anyhow::Result<Element> {
-        let el = self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .with_context(|| format!("{css} did not appear within {WAIT:?}"))?;
-        self.first_screen
-            .get_or_insert_with(|| self.launched.elapsed());
-        Ok(el)
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(el) = bounded(self.client.find(Locator::Css(css))).await {
+                self.first_screen
+                    .get_or_insert_with(|| self.launched.elapsed());
+                return Ok(el);
+            }
+            if Instant::now() > deadline {
+                bail!("{css} did not appear within {WAIT:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the element's text contains `needle`; returns the text.
@@ -137,8 +138,8 @@ impl Session {
         let deadline = Instant::now() + WAIT;
         let mut last = String::new();
         while Instant::now() < deadline {
-            if let Ok(el) = self.client.find(Locator::Css(css)).await {
-                last = el.text().await.unwrap_or_default();
+            if let Ok(el) = bounded(self.client.find(Locator::Css(css))).await {
+                last = bounded(el.text()).await.unwrap_or_default();
                 if last.contains(needle) {
                     return Ok(last);
                 }
@@ -151,14 +152,13 @@ impl Session {
     /// Saves a screenshot as `NN-name.png` in this test's folder.
     pub async fn screenshot(&mut self, name: &str) -> anyhow::Result<PathBuf> {
         // WebKitGTK under Xvfb can hand back the previous frame: let two frames render.
-        self.client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
+        bounded(self.client.execute_async(
+            "const done = arguments[arguments.length - 1];
                  requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 300)));",
-                vec![],
-            )
-            .await?;
-        let png = self.client.screenshot().await?;
+            vec![],
+        ))
+        .await?;
+        let png = bounded(self.client.screenshot()).await?;
         self.shot_count += 1;
         let path = self
             .shots
@@ -180,15 +180,72 @@ impl Session {
 
     /// Closes the app and stops everything.
     pub async fn finish(mut self) -> anyhow::Result<()> {
-        let closed = self.client.clone().close().await;
-        let _ = self.driver.kill().await;
-        let _ = self.xvfb.kill().await;
+        let closed = bounded(self.client.clone().close()).await;
+        kill_tree(self.driver.0.id());
+        kill_tree(self.xvfb.0.id());
         if let Some(stop) = self.server_stop.take() {
             let _ = stop.send(());
         }
         (&mut self.server).await??;
         closed.context("closing the WebDriver session")
     }
+}
+
+/// A child process that takes its descendants with it when dropped, so a failed test
+/// (even one that fails half-way through starting) leaves no driver, app or display
+/// behind.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        kill_tree(self.0.id());
+    }
+}
+
+/// Bounds one WebDriver call: a hung driver becomes a test failure, not a stuck run.
+async fn bounded<T, E>(call: impl std::future::Future<Output = Result<T, E>>) -> anyhow::Result<T>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match tokio::time::timeout(WAIT, call).await {
+        Ok(result) => Ok(result?),
+        Err(_) => bail!("a WebDriver call did not answer within {WAIT:?}"),
+    }
+}
+
+/// Kills a process and all its descendants (tauri-driver starts WebKitWebDriver, which
+/// starts the app and WebKit's helper processes).
+fn kill_tree(pid: Option<u32>) {
+    let Some(pid) = pid else { return };
+    let mut family = vec![pid];
+    let mut i = 0;
+    while i < family.len() {
+        family.extend(children_of(family[i]));
+        i += 1;
+    }
+    for p in family {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &p.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // /proc/PID/stat: "pid (comm) state ppid ..."; comm may contain spaces.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.to_owned()))
+                .and_then(|rest| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                == Some(parent)
+        })
+        .collect()
 }
 
 /// The app binary: `OUTREACH_APP_BIN`, or the debug build in the target folder.
@@ -199,7 +256,7 @@ fn app_binary() -> anyhow::Result<String> {
     };
     if !path.is_file() {
         bail!(
-            "the app binary {} does not exist: build it with `make app`",
+            "the app binary {} does not exist: build it with `make build`",
             path.display()
         );
     }
@@ -237,7 +294,7 @@ fn tauri_driver() -> PathBuf {
 }
 
 /// Starts Xvfb on the first free display number from :90 and waits for its socket.
-async fn start_xvfb() -> anyhow::Result<(String, Child)> {
+async fn start_xvfb() -> anyhow::Result<(String, Guard)> {
     for n in 90..200 {
         if Path::new(&format!("/tmp/.X{n}-lock")).exists()
             || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
@@ -263,7 +320,7 @@ async fn start_xvfb() -> anyhow::Result<(String, Child)> {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if socket.exists() {
-                return Ok((display, child));
+                return Ok((display, Guard(child)));
             }
             if let Some(status) = child.try_wait()? {
                 bail!("Xvfb {display} exited at once ({status})");
