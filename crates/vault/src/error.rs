@@ -22,9 +22,48 @@ pub enum VaultError {
         /// Newest this build knows.
         known: i64,
     },
+    /// The keyring beside the vault is missing.
+    #[error("the vault's keyring file is missing")]
+    NoKeyring,
+    /// The keyring is unreadable, or its copy of the key does not open (damaged, or
+    /// taken from another tablet).
+    #[error("the vault's keyring is damaged or belongs to another vault: {0}")]
+    KeyringDamaged(String),
+    /// Unknown staff ID or wrong password (not told apart, on purpose).
+    #[error(
+        "unknown staff ID or wrong password; {remaining} attempts left before the tablet's keys are destroyed"
+    )]
+    WrongCredentials {
+        /// Attempts left before the staff copies of the key are destroyed.
+        remaining: u32,
+    },
+    /// Too soon after a failed attempt.
+    #[error("too many failed attempts: wait {wait_secs} s")]
+    TooSoon {
+        /// Seconds to wait before the next attempt.
+        wait_secs: u64,
+    },
+    /// After too many failures the staff copies of the key were destroyed; only the
+    /// office can recover the data.
+    #[error(
+        "the staff keys on this tablet were destroyed after too many failed sign-ins; only the office can recover the data"
+    )]
+    Wiped,
+    /// The staff member is already on the tablet's roster.
+    #[error("staff member {0} is already on this tablet")]
+    StaffExists(String),
+    /// The staff member is not on the tablet's roster.
+    #[error("staff member {0} is not on this tablet")]
+    UnknownStaff(String),
+    /// A key operation failed for a reason other than a wrong password.
+    #[error("key: {0}")]
+    Key(#[from] outreach_keys::KeyError),
     /// The operating system could not supply random bytes.
     #[error("no random numbers available: {0}")]
     Random(String),
+    /// Reading or writing the keyring failed.
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
     /// SQLite or SQLCipher failed.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -21,6 +21,11 @@ impl DataKey {
         Self(bytes)
     }
 
+    /// The raw bytes (to seal the key to a recipient).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// The key as lowercase hex, the form `outreach vault recover --print-key` shows
     /// and a standard SQLCipher tool accepts as `x'…'`.
     pub fn to_hex(&self) -> String {

@@ -2,50 +2,355 @@
 //!
 //! One SQLCipher 4 database per tablet, opened with a raw random 256-bit data key
 //! ([`DataKey`]), so SQLCipher's own password KDF is skipped: the key is already
-//! random. Everything the app stores, drafts and photos included, goes into this one
-//! file; there are no plaintext side files (the WAL and temp stores are encrypted or
-//! kept in memory).
+//! random. The key is never on disk in the clear: the keyring beside the file
+//! (`<vault>.keys`) holds it sealed to every staff member on the roster and to the
+//! office recovery key. A staff member signs in with their password, which unwraps
+//! their private key, which opens their sealed copy. Everything the app stores, drafts
+//! and photos included, goes into the one encrypted file; the WAL is encrypted too,
+//! temporary tables stay in memory, and deleted data is overwritten (`secure_delete`).
 
+pub mod audit;
 mod error;
 mod key;
+mod keyring;
 mod schema;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use rusqlite::Connection;
+use chrono::{DateTime, Utc};
+use outreach_keys::{KeyError, PasswordWrap, PublicKey, Sealed, SecretKey};
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
 
 pub use error::VaultError;
 pub use key::DataKey;
+pub use keyring::keyring_path;
+use keyring::{FailedAttempt, Keyring, OfficeCopy, StaffCopy, seal_context};
 
-/// An open, unlocked vault.
-pub struct Vault {
-    conn: Connection,
+/// A staff member as the office sends them to tablets: never a password, never a
+/// hash usable for web login, only what opens their own wrap.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RosterEntry {
+    /// Login ID.
+    pub staff_id: String,
+    /// Name shown after sign-in.
+    pub name: String,
+    /// Their X25519 public key.
+    pub public_key: PublicKey,
+    /// Their private key wrapped under Argon2id(password).
+    pub wrap: PasswordWrap,
 }
 
+/// Sign-in rules the office can set.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Failed attempts in a row after which the staff copies of the key are destroyed.
+    pub max_failures: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self { max_failures: 10 }
+    }
+}
+
+/// How long to wait after `failures` failed attempts in a row: nothing for the first
+/// two typos, then 1 s, 2 s, 4 s … up to five minutes.
+pub fn backoff(failures: u32) -> Duration {
+    if failures < 3 {
+        Duration::ZERO
+    } else {
+        Duration::from_secs((1u64 << (failures - 3).min(16)).min(300))
+    }
+}
+
+/// An open, unlocked vault with the staff member who opened it.
+pub struct Vault {
+    conn: Connection,
+    key: DataKey,
+    path: PathBuf,
+    vault_id: String,
+    staff_id: String,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .field("staff_id", &self.staff_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who opened the vault when it was opened with the office recovery key.
+pub const OFFICE: &str = "office";
+
 impl Vault {
-    /// Creates a new vault at `path`, encrypted with `key`. Refuses to overwrite an
-    /// existing file.
-    pub fn create(path: &Path, key: &DataKey) -> Result<Self, VaultError> {
-        if path.exists() {
+    /// Creates a new vault at `path` with its keyring, for `roster` and the office
+    /// recovery key. Nobody is signed in afterwards. Refuses to overwrite anything.
+    pub fn create(
+        path: &Path,
+        office: &PublicKey,
+        roster: &[RosterEntry],
+        now: DateTime<Utc>,
+    ) -> Result<(), VaultError> {
+        let ring_path = keyring_path(path);
+        if path.exists() || ring_path.exists() {
             return Err(VaultError::AlreadyExists);
         }
+        let key = DataKey::generate()?;
+        let vault_id = random_id()?;
         let mut conn = Connection::open(path)?;
-        apply_key_and_pragmas(&conn, key)?;
+        apply_key_and_pragmas(&conn, &key)?;
         schema::migrate(&mut conn)?;
-        Ok(Self { conn })
+        let mut ring = Keyring::new(
+            vault_id.clone(),
+            OfficeCopy {
+                public_key: *office,
+                sealed_key: Sealed::seal(office, key.as_bytes(), &seal_context(&vault_id, OFFICE))?,
+            },
+        );
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO vault_meta (key, value) VALUES ('vault_id', ?1)",
+            [&vault_id],
+        )?;
+        tx.execute(
+            "INSERT INTO vault_meta (key, value) VALUES ('created_at', ?1)",
+            [now.to_rfc3339()],
+        )?;
+        audit::append(&tx, now, "", audit::Action::VaultCreated, &vault_id)?;
+        for entry in roster {
+            insert_staff(&tx, &mut ring, &key, entry, now, "")?;
+        }
+        tx.commit()?;
+        drop(conn);
+        ring.save(&ring_path)?;
+        Ok(())
     }
 
-    /// Opens an existing vault with `key`. A wrong key, a file that is not a vault, and
-    /// a vault written by a newer app version are told apart.
-    pub fn open(path: &Path, key: &DataKey) -> Result<Self, VaultError> {
+    /// Signs `staff_id` in with `password`, offline. Unknown IDs and wrong passwords
+    /// are one error and count alike; after [`Policy::max_failures`] in a row every
+    /// staff copy of the key is destroyed.
+    pub fn sign_in(
+        path: &Path,
+        staff_id: &str,
+        password: &str,
+        now: DateTime<Utc>,
+        policy: Policy,
+    ) -> Result<Self, VaultError> {
         if !path.exists() {
             return Err(VaultError::NotFound);
         }
+        let ring_path = keyring_path(path);
+        let mut ring = Keyring::load(&ring_path)?;
+        if ring.wiped_at.is_some() {
+            return Err(VaultError::Wiped);
+        }
+        if let Some(last) = ring.last_failure_at {
+            let wait = backoff(ring.failures);
+            let until = last + chrono::Duration::from_std(wait).unwrap_or_default();
+            if now < until {
+                let secs = (until - now).num_milliseconds().max(0) as u64;
+                return Err(VaultError::TooSoon {
+                    wait_secs: secs.div_ceil(1000),
+                });
+            }
+        }
+        let copy = ring.staff.iter().find(|c| c.staff_id == staff_id).cloned();
+        let secret = match &copy {
+            Some(c) => c.wrap.unwrap(password, staff_id.as_bytes()),
+            None => {
+                // Spend the same time as a real attempt, so the answer's timing does
+                // not tell which staff IDs exist.
+                if let Some(any) = ring.staff.first() {
+                    let _ = any.wrap.unwrap(password, b"\x00no such staff");
+                }
+                Err(KeyError::WrongPassword)
+            }
+        };
+        let secret = match secret {
+            Ok(s) => s,
+            Err(KeyError::WrongPassword) => {
+                ring.failures += 1;
+                ring.last_failure_at = Some(now);
+                ring.pending_failures.push(FailedAttempt {
+                    at: now,
+                    staff_id: copy.map(|c| c.staff_id),
+                });
+                if ring.failures >= policy.max_failures {
+                    ring.staff.clear();
+                    ring.wiped_at = Some(now);
+                    ring.save(&ring_path)?;
+                    return Err(VaultError::Wiped);
+                }
+                ring.save(&ring_path)?;
+                return Err(VaultError::WrongCredentials {
+                    remaining: policy.max_failures - ring.failures,
+                });
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let copy = copy.ok_or_else(|| VaultError::UnknownStaff(staff_id.to_owned()))?;
+        let key = open_sealed(
+            &copy.sealed_key,
+            &secret,
+            &ring.vault_id,
+            &format!("staff:{staff_id}"),
+        )?;
+        let mut vault = Self::open_checked(path, key, &ring.vault_id, staff_id)?;
+        let tx = vault.conn.transaction()?;
+        for failed in &ring.pending_failures {
+            audit::append(
+                &tx,
+                failed.at,
+                failed.staff_id.as_deref().unwrap_or(""),
+                audit::Action::SignInFailed,
+                "",
+            )?;
+        }
+        audit::append(&tx, now, staff_id, audit::Action::SignIn, "")?;
+        tx.commit()?;
+        ring.failures = 0;
+        ring.last_failure_at = None;
+        ring.pending_failures.clear();
+        ring.save(&ring_path)?;
+        Ok(vault)
+    }
+
+    /// Opens a tablet's vault at the office with the recovery private key.
+    pub fn open_with_office_key(path: &Path, office: &SecretKey) -> Result<Self, VaultError> {
+        if !path.exists() {
+            return Err(VaultError::NotFound);
+        }
+        let ring = Keyring::load(&keyring_path(path))?;
+        let key = open_sealed(&ring.office.sealed_key, office, &ring.vault_id, OFFICE)?;
+        Self::open_checked(path, key, &ring.vault_id, OFFICE)
+    }
+
+    fn open_checked(
+        path: &Path,
+        key: DataKey,
+        vault_id: &str,
+        staff_id: &str,
+    ) -> Result<Self, VaultError> {
         let mut conn = Connection::open(path)?;
-        apply_key_and_pragmas(&conn, key)?;
+        apply_key_and_pragmas(&conn, &key)?;
         schema::check_not_newer(&conn)?;
         schema::migrate(&mut conn)?;
-        Ok(Self { conn })
+        let stored: Option<String> = conn
+            .query_row(
+                "SELECT value FROM vault_meta WHERE key = 'vault_id'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if stored.as_deref() != Some(vault_id) {
+            return Err(VaultError::KeyringDamaged(
+                "the keyring belongs to another vault".into(),
+            ));
+        }
+        Ok(Self {
+            conn,
+            key,
+            path: path.to_path_buf(),
+            vault_id: vault_id.to_owned(),
+            staff_id: staff_id.to_owned(),
+        })
+    }
+
+    /// The signed-in staff member's ID ([`OFFICE`] for a recovery session).
+    pub fn staff_id(&self) -> &str {
+        &self.staff_id
+    }
+
+    /// The signed-in staff member's name from the roster.
+    pub fn staff_name(&self) -> Result<String, VaultError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name FROM staff WHERE staff_id = ?1",
+                [&self.staff_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_else(|| self.staff_id.clone()))
+    }
+
+    /// Adds a staff member: their roster row and a copy of the data key sealed to their
+    /// public key. Nothing is re-encrypted.
+    pub fn add_staff(&mut self, entry: &RosterEntry, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let ring_path = keyring_path(&self.path);
+        let mut ring = Keyring::load(&ring_path)?;
+        let tx = self.conn.transaction()?;
+        insert_staff(&tx, &mut ring, &self.key, entry, now, &self.staff_id)?;
+        // Keyring first: a crash between the two leaves a copy for a staff member the
+        // database does not list yet, which the next add simply replaces.
+        ring.save(&ring_path)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces a staff member's password wrap (their password changed at the office).
+    /// Their sealed copy of the data key stays as it is.
+    pub fn replace_wrap(
+        &mut self,
+        staff_id: &str,
+        wrap: PasswordWrap,
+        now: DateTime<Utc>,
+    ) -> Result<(), VaultError> {
+        let ring_path = keyring_path(&self.path);
+        let mut ring = Keyring::load(&ring_path)?;
+        let copy = ring
+            .staff
+            .iter_mut()
+            .find(|c| c.staff_id == staff_id)
+            .ok_or_else(|| VaultError::UnknownStaff(staff_id.to_owned()))?;
+        copy.wrap = wrap;
+        let tx = self.conn.transaction()?;
+        audit::append(
+            &tx,
+            now,
+            &self.staff_id,
+            audit::Action::PasswordChanged,
+            staff_id,
+        )?;
+        ring.save(&ring_path)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes a staff member's way in and their roster row.
+    pub fn remove_staff(&mut self, staff_id: &str, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let ring_path = keyring_path(&self.path);
+        let mut ring = Keyring::load(&ring_path)?;
+        let before = ring.staff.len();
+        ring.staff.retain(|c| c.staff_id != staff_id);
+        if ring.staff.len() == before {
+            return Err(VaultError::UnknownStaff(staff_id.to_owned()));
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM staff WHERE staff_id = ?1", [staff_id])?;
+        audit::append(
+            &tx,
+            now,
+            &self.staff_id,
+            audit::Action::StaffRemoved,
+            staff_id,
+        )?;
+        ring.save(&ring_path)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a sign-out or an idle lock and closes the vault; the key is wiped from
+    /// memory with it.
+    pub fn close(mut self, action: audit::Action, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let tx = self.conn.transaction()?;
+        audit::append(&tx, now, &self.staff_id, action, "")?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The schema version in force.
@@ -55,10 +360,78 @@ impl Vault {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
+    /// This vault's random ID.
+    pub fn vault_id(&self) -> &str {
+        &self.vault_id
+    }
+
+    /// The data key, for `outreach vault recover --print-key` at the office.
+    pub fn data_key(&self) -> &DataKey {
+        &self.key
+    }
+
     /// Read access for typed table handles.
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+fn insert_staff(
+    tx: &rusqlite::Transaction<'_>,
+    ring: &mut Keyring,
+    key: &DataKey,
+    entry: &RosterEntry,
+    now: DateTime<Utc>,
+    by: &str,
+) -> Result<(), VaultError> {
+    if ring.staff.iter().any(|c| c.staff_id == entry.staff_id) {
+        return Err(VaultError::StaffExists(entry.staff_id.clone()));
+    }
+    let sealed_key = Sealed::seal(
+        &entry.public_key,
+        key.as_bytes(),
+        &seal_context(&ring.vault_id, &format!("staff:{}", entry.staff_id)),
+    )?;
+    tx.execute(
+        "INSERT INTO staff (staff_id, name, public_key, added_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (staff_id) DO UPDATE SET name = excluded.name, public_key = excluded.public_key",
+        rusqlite::params![entry.staff_id, entry.name, entry.public_key.as_bytes().as_slice(), now.to_rfc3339()],
+    )?;
+    audit::append(tx, now, by, audit::Action::StaffAdded, &entry.staff_id)?;
+    ring.staff.push(StaffCopy {
+        staff_id: entry.staff_id.clone(),
+        public_key: entry.public_key,
+        wrap: entry.wrap.clone(),
+        sealed_key,
+    });
+    Ok(())
+}
+
+fn open_sealed(
+    sealed: &Sealed,
+    secret: &SecretKey,
+    vault_id: &str,
+    recipient: &str,
+) -> Result<DataKey, VaultError> {
+    let bytes = sealed
+        .open(secret, &seal_context(vault_id, recipient))
+        .map_err(|e| match e {
+            KeyError::CannotOpen => {
+                VaultError::KeyringDamaged("this copy of the key does not open this vault".into())
+            }
+            other => VaultError::Key(other),
+        })?;
+    let arr: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| VaultError::KeyringDamaged("the sealed key has the wrong size".into()))?;
+    Ok(DataKey::from_bytes(arr))
+}
+
+fn random_id() -> Result<String, VaultError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| VaultError::Random(e.to_string()))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
 }
 
 fn apply_key_and_pragmas(conn: &Connection, key: &DataKey) -> Result<(), VaultError> {
@@ -82,61 +455,4 @@ fn apply_key_and_pragmas(conn: &Connection, key: &DataKey) -> Result<(), VaultEr
          PRAGMA temp_store = MEMORY;",
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_file_is_not_plain_sqlite_and_opens_only_with_its_key() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("tablet.db");
-        let key = DataKey::generate().expect("random key");
-        let vault = Vault::create(&path, &key).expect("a new vault is created");
-        vault
-            .conn()
-            .execute_batch("CREATE TABLE probe (name TEXT); INSERT INTO probe VALUES ('太田花子');")
-            .expect("write");
-        drop(vault);
-
-        let bytes = std::fs::read(&path).expect("read file");
-        assert_ne!(
-            &bytes[..16],
-            b"SQLite format 3\0",
-            "the header must be encrypted, not plain SQLite"
-        );
-        let needle = "太田花子".as_bytes();
-        assert!(
-            !bytes.windows(needle.len()).any(|w| w == needle),
-            "written text must not appear in the file"
-        );
-
-        let other = DataKey::generate().expect("random key");
-        assert!(
-            matches!(
-                Vault::open(&path, &other),
-                Err(VaultError::WrongKeyOrNotAVault)
-            ),
-            "another key must be refused"
-        );
-        let reopened = Vault::open(&path, &key).expect("the right key opens the vault");
-        let name: String = reopened
-            .conn()
-            .query_row("SELECT name FROM probe", [], |r| r.get(0))
-            .expect("read back");
-        assert_eq!(name, "太田花子", "data written must read back intact");
-    }
-
-    #[test]
-    fn create_refuses_to_overwrite() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("tablet.db");
-        let key = DataKey::generate().expect("random key");
-        Vault::create(&path, &key).expect("first create");
-        assert!(
-            matches!(Vault::create(&path, &key), Err(VaultError::AlreadyExists)),
-            "an existing vault must never be replaced"
-        );
-    }
 }

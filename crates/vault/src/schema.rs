@@ -17,6 +17,22 @@ pub(crate) const STEPS: &[&str] = &[
          key   TEXT PRIMARY KEY NOT NULL,
          value TEXT NOT NULL
      ) STRICT;",
+    // 2: the staff on this tablet's roster, and the hash-chained audit log.
+    "CREATE TABLE staff (
+         staff_id   TEXT PRIMARY KEY NOT NULL,
+         name       TEXT NOT NULL,
+         public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+         added_at   TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE audit_events (
+         seq       INTEGER PRIMARY KEY NOT NULL,
+         at        TEXT NOT NULL,
+         staff_id  TEXT NOT NULL,
+         action    TEXT NOT NULL,
+         subject   TEXT NOT NULL,
+         prev_hash BLOB NOT NULL,
+         hash      BLOB NOT NULL
+     ) STRICT;",
 ];
 
 /// The newest schema version this build knows.

@@ -1,0 +1,150 @@
+//! The audit log: every sign-in, failed attempt, lock and change, hash-chained.
+//!
+//! Each event's hash covers its own fields and the previous event's hash, so
+//! [`verify`] finds an event that was edited, deleted from the middle or moved. (Cutting
+//! events off the end leaves a shorter valid chain; the count the office receives with
+//! each sync is what catches that.)
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+
+use crate::VaultError;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A staff member signed in.
+    SignIn,
+    /// A sign-in failed (recorded at the next successful sign-in).
+    SignInFailed,
+    /// The app locked itself after idle time.
+    Lock,
+    /// A staff member signed out.
+    SignOut,
+    /// A staff member was added to the tablet.
+    StaffAdded,
+    /// A staff member's password wrap was replaced.
+    PasswordChanged,
+    /// A staff member was removed from the tablet.
+    StaffRemoved,
+    /// The vault was created.
+    VaultCreated,
+}
+
+impl Action {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign_in",
+            Action::SignInFailed => "sign_in_failed",
+            Action::Lock => "lock",
+            Action::SignOut => "sign_out",
+            Action::StaffAdded => "staff_added",
+            Action::PasswordChanged => "password_changed",
+            Action::StaffRemoved => "staff_removed",
+            Action::VaultCreated => "vault_created",
+        }
+    }
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Who; empty for events with no signed-in staff member.
+    pub staff_id: String,
+    /// What.
+    pub action: String,
+    /// Which record, staff member or object; an ID, never personal data.
+    pub subject: String,
+}
+
+/// The chain is broken at `seq`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("audit chain broken at event {seq}")]
+pub struct ChainBroken {
+    /// The first event that does not fit.
+    pub seq: i64,
+}
+
+fn hash(prev: &[u8], seq: i64, at: &str, staff_id: &str, action: &str, subject: &str) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(seq.to_be_bytes());
+    for field in [at, staff_id, action, subject] {
+        // Length-prefixed, so moving text between fields changes the hash.
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    h.finalize().to_vec()
+}
+
+/// Appends an event inside the caller's transaction.
+pub fn append(
+    tx: &Transaction<'_>,
+    at: DateTime<Utc>,
+    staff_id: &str,
+    action: Action,
+    subject: &str,
+) -> Result<(), VaultError> {
+    let last: Option<(i64, Vec<u8>)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev) = last.map_or((1, Vec::new()), |(s, h)| (s + 1, h));
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let h = hash(&prev, seq, &at, staff_id, action.as_str(), subject);
+    tx.execute(
+        "INSERT INTO audit_events (seq, at, staff_id, action, subject, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![seq, at, staff_id, action.as_str(), subject, prev, h],
+    )?;
+    Ok(())
+}
+
+/// All events, oldest first.
+pub fn events(conn: &Connection) -> Result<Vec<Event>, VaultError> {
+    let mut stmt =
+        conn.prepare("SELECT seq, at, staff_id, action, subject FROM audit_events ORDER BY seq")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Event {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            staff_id: r.get(2)?,
+            action: r.get(3)?,
+            subject: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Checks the whole chain; returns the number of events.
+pub fn verify(conn: &Connection) -> Result<Result<usize, ChainBroken>, VaultError> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, staff_id, action, subject, prev_hash, hash FROM audit_events ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut expected_seq = 1;
+    let mut prev: Vec<u8> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let (at, staff, action, subject): (String, String, String, String) =
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+        let (stored_prev, stored): (Vec<u8>, Vec<u8>) = (r.get(5)?, r.get(6)?);
+        if seq != expected_seq
+            || stored_prev != prev
+            || stored != hash(&prev, seq, &at, &staff, &action, &subject)
+        {
+            return Ok(Err(ChainBroken { seq }));
+        }
+        prev = stored;
+        expected_seq += 1;
+    }
+    Ok(Ok((expected_seq - 1) as usize))
+}
