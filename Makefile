@@ -80,7 +80,7 @@ ui-check: deps-npm
 
 # Unit and integration tests of every crate, against SQLite and a throwaway PostgreSQL.
 rust-test: build
-	OUTREACH_REQUIRE_POSTGRES=1 scripts/with-postgres cargo test --workspace
+	OUTREACH_REQUIRE_POSTGRES=1 OUTREACH_REQUIRE_SQLCIPHER_TOOL=1 scripts/with-postgres cargo test --workspace
 
 # The end-to-end tests are #[ignore]d in plain `cargo test` (they need a display and
 # the driver); here they run. `timeout` kills the whole process group if one hangs.

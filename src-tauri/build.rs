@@ -3,7 +3,12 @@
 
 fn main() {
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
-        tauri_build::AppManifest::new().commands(&["app_info", "server_status", "sign_in"]),
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "server_status",
+            "sign_in",
+            "sign_out",
+        ]),
     ))
     .expect("tauri build script failed");
 }

@@ -7,7 +7,11 @@
 mod commands;
 pub mod ipc;
 
+use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
+
+use tauri::Manager;
 
 /// Settings the app starts with.
 #[derive(Debug, Clone)]
@@ -16,6 +20,8 @@ pub struct AppConfig {
     pub server_url: Option<String>,
     /// How long a reachability probe may take before the server counts as unreachable.
     pub probe_timeout: Duration,
+    /// The vault file (`OUTREACH_VAULT`); by default `vault.db` in the app's data folder.
+    pub vault_path: Option<PathBuf>,
 }
 
 impl AppConfig {
@@ -26,20 +32,41 @@ impl AppConfig {
                 .ok()
                 .filter(|s| !s.trim().is_empty()),
             probe_timeout: Duration::from_secs(3),
+            vault_path: std::env::var_os("OUTREACH_VAULT").map(PathBuf::from),
         }
     }
 }
 
-/// Builds the app with its commands and state; `run` and the tests share it.
-pub fn builder(config: AppConfig) -> tauri::Builder<tauri::Wry> {
+/// The signed-in staff member's open vault; `None` while signed out or locked.
+#[derive(Default)]
+pub struct Session(pub Mutex<Option<outreach_vault::Vault>>);
+
+/// Builds the app with its commands and state.
+pub fn builder(mut config: AppConfig) -> tauri::Builder<tauri::Wry> {
     tauri::Builder::default()
-        .manage(config)
+        .setup(move |app| {
+            if config.vault_path.is_none() {
+                let dir = app.path().app_data_dir()?;
+                std::fs::create_dir_all(&dir)?;
+                config.vault_path = Some(dir.join("vault.db"));
+            }
+            app.manage(config.clone());
+            Ok(())
+        })
+        .manage(Session::default())
         .invoke_handler(commands::handler())
 }
 
 /// Starts the app.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    // Logs carry events and counts only, never what staff typed (see DESIGN.md, Logs).
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OUTREACH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
     let result = builder(AppConfig::from_env()).run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("outreach-app failed to start: {e}");

@@ -3,4 +3,5 @@
 //! so they are ignored by a plain `cargo test`; `make e2e` (part of `make test`) runs
 //! them with `--ignored`.
 
+mod signin;
 mod startup;

@@ -14,6 +14,13 @@ use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use tokio::process::{Child, Command};
 
+/// The staff member every test tablet has on its roster.
+pub const STAFF_ID: &str = "e2e01";
+/// Their password.
+pub const STAFF_PASSWORD: &str = "e2e-pass-2026";
+/// Their name.
+pub const STAFF_NAME: &str = "出張 花子";
+
 /// How long any one wait may take before the test fails.
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -27,6 +34,7 @@ pub struct Session {
     /// Where the office server listens.
     pub server_addr: SocketAddr,
     _server_data: tempfile::TempDir,
+    _tablet: tempfile::TempDir,
     shots: PathBuf,
     shot_count: u32,
     launched: Instant,
@@ -52,6 +60,24 @@ impl Session {
             },
         ));
 
+        // A tablet with one staff member, wrapped with the real cost parameters.
+        let tablet = tempfile::tempdir()?;
+        let vault = tablet.path().join("vault.db");
+        let office = outreach_keys::SecretKey::generate()?;
+        let staff_key = outreach_keys::SecretKey::generate()?;
+        let entry = outreach_vault::RosterEntry {
+            staff_id: STAFF_ID.into(),
+            name: STAFF_NAME.into(),
+            public_key: staff_key.public_key(),
+            wrap: outreach_keys::PasswordWrap::wrap(
+                &staff_key,
+                STAFF_PASSWORD,
+                outreach_keys::KdfParams::RFC9106_SECOND,
+                STAFF_ID.as_bytes(),
+            )?,
+        };
+        outreach_vault::Vault::create(&vault, &office.public_key(), &[entry], chrono::Utc::now())?;
+
         let app = app_binary()?;
         let (display, xvfb) = start_xvfb().await?;
         let port = free_port()?;
@@ -66,6 +92,7 @@ impl Session {
                 ])
                 .env("DISPLAY", &display)
                 .env("OUTREACH_SERVER_URL", format!("http://{server_addr}"))
+                .env("OUTREACH_VAULT", &vault)
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
                 .kill_on_drop(true)
@@ -105,6 +132,7 @@ impl Session {
             server,
             server_addr,
             _server_data: server_data,
+            _tablet: tablet,
             shots,
             shot_count: 0,
             launched,
@@ -147,6 +175,23 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         bail!("{css} never contained {needle:?} within {WAIT:?}; last text: {last:?}")
+    }
+
+    /// Types `text` into the input matching `css`.
+    pub async fn type_into(&mut self, css: &str, text: &str) -> anyhow::Result<()> {
+        let el = self.wait_for(css).await?;
+        bounded(el.send_keys(text)).await
+    }
+
+    /// Clicks the element matching `css`.
+    pub async fn click(&mut self, css: &str) -> anyhow::Result<()> {
+        let el = self.wait_for(css).await?;
+        bounded(el.click()).await
+    }
+
+    /// The page's whole HTML as the web view holds it now.
+    pub async fn source(&self) -> anyhow::Result<String> {
+        bounded(self.client.source()).await
     }
 
     /// Saves a screenshot as `NN-name.png` in this test's folder.

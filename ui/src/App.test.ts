@@ -1,11 +1,11 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { appInfo, serverStatus, signIn } from './lib/ipc';
+import { appInfo, serverStatus, signIn, signOut } from './lib/ipc';
 
 vi.mock('./lib/ipc', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./lib/ipc')>();
-  return { ...actual, appInfo: vi.fn(), serverStatus: vi.fn(), signIn: vi.fn() };
+  return { ...actual, appInfo: vi.fn(), serverStatus: vi.fn(), signIn: vi.fn(), signOut: vi.fn() };
 });
 
 function input(id: string): HTMLInputElement {
@@ -26,6 +26,7 @@ beforeEach(() => {
     message: null,
   });
   vi.mocked(signIn).mockResolvedValue({ staffId: 'ST-001', staffName: '山田 太郎' });
+  vi.mocked(signOut).mockResolvedValue(undefined);
 });
 
 describe('App', () => {
@@ -52,5 +53,6 @@ describe('App', () => {
     expect(input('staff-id').value).toBe('');
     expect(input('password').value).toBe('');
     expect(screen.queryByText(/山田/)).toBeNull();
+    expect(signOut).toHaveBeenCalledTimes(1);
   });
 });

@@ -6,6 +6,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod vault;
+
 #[derive(Parser)]
 #[command(name = "outreach", version, about = "Outreach tablet and admin tool")]
 struct Cli {
@@ -24,6 +26,11 @@ enum Command {
     Photo {
         #[command(subcommand)]
         command: PhotoCommand,
+    },
+    /// Tablet vault tools: create one for a demo or test, recover one at the office.
+    Vault {
+        #[command(subcommand)]
+        command: vault::VaultCommand,
     },
 }
 
@@ -66,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
             let photo = outreach_photo::decode(&bytes)?;
             println!("{:?} {}x{}", photo.format, photo.width(), photo.height());
         }
+        Command::Vault { command } => vault::run(command)?,
     }
     Ok(())
 }

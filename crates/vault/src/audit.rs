@@ -30,6 +30,8 @@ pub enum Action {
     StaffRemoved,
     /// The vault was created.
     VaultCreated,
+    /// The vault's contents were exported (office recovery).
+    Export,
 }
 
 impl Action {
@@ -44,6 +46,7 @@ impl Action {
             Action::PasswordChanged => "password_changed",
             Action::StaffRemoved => "staff_removed",
             Action::VaultCreated => "vault_created",
+            Action::Export => "export",
         }
     }
 }

@@ -370,6 +370,54 @@ impl Vault {
         &self.key
     }
 
+    /// Every table as JSON (`{table: [{column: value}]}`; BLOBs as base64), for the
+    /// office's recovery export. Recorded in the audit log as an export.
+    pub fn export_json(&mut self, now: DateTime<Utc>) -> Result<serde_json::Value, VaultError> {
+        use base64::Engine;
+        let tx = self.conn.transaction()?;
+        audit::append(
+            &tx,
+            now,
+            &self.staff_id,
+            audit::Action::Export,
+            &self.vault_id,
+        )?;
+        let tables: Vec<String> = tx
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = serde_json::Map::new();
+        for table in tables {
+            let mut stmt =
+                tx.prepare(&format!("SELECT * FROM \"{}\"", table.replace('"', "\"\"")))?;
+            let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+            let mut rows = stmt.query([])?;
+            let mut list = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut obj = serde_json::Map::new();
+                for (i, c) in columns.iter().enumerate() {
+                    let v = match row.get_ref(i)? {
+                        rusqlite::types::ValueRef::Null => serde_json::Value::Null,
+                        rusqlite::types::ValueRef::Integer(n) => n.into(),
+                        rusqlite::types::ValueRef::Real(f) => f.into(),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            String::from_utf8_lossy(t).into_owned().into()
+                        }
+                        rusqlite::types::ValueRef::Blob(b) => {
+                            base64::engine::general_purpose::STANDARD.encode(b).into()
+                        }
+                    };
+                    obj.insert(c.clone(), v);
+                }
+                list.push(serde_json::Value::Object(obj));
+            }
+            drop(rows);
+            out.insert(table, serde_json::Value::Array(list));
+        }
+        tx.commit()?;
+        Ok(serde_json::Value::Object(out))
+    }
+
     /// Read access for typed table handles.
     pub fn conn(&self) -> &Connection {
         &self.conn

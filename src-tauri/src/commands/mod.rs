@@ -6,5 +6,10 @@ mod status;
 
 /// The invoke handler with every command the capabilities may allow.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![status::app_info, status::server_status, session::sign_in]
+    tauri::generate_handler![
+        status::app_info,
+        status::server_status,
+        session::sign_in,
+        session::sign_out
+    ]
 }

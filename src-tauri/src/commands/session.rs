@@ -1,16 +1,99 @@
-//! Sign-in and sign-out.
+//! Sign-in and sign-out against the vault on this tablet.
+
+use chrono::Utc;
+use outreach_vault::{Policy, Vault, VaultError, audit};
+use tauri::State;
 
 use crate::ipc::{IpcError, SignInRequest, SignedIn};
+use crate::{AppConfig, Session};
 
-/// Checks a staff member's ID and password against the roster on this tablet.
-///
-/// The roster arrives with enrolment (the vault and sync issues); until a tablet has
-/// one, every attempt is refused with a message that says what to do.
+/// Checks a staff member's ID and password offline and opens the vault for them.
+/// Argon2id takes a good part of a second by design, so it runs off the UI thread.
 #[tauri::command]
-pub async fn sign_in(request: SignInRequest) -> Result<SignedIn, IpcError> {
-    drop(request);
-    Err(IpcError {
-        code: "no_roster".to_owned(),
-        message: "この端末にはまだ職員名簿がありません。事務所で端末を登録してから、サインインしてください。".to_owned(),
+pub async fn sign_in(
+    request: SignInRequest,
+    config: State<'_, AppConfig>,
+    session: State<'_, Session>,
+) -> Result<SignedIn, IpcError> {
+    let path = config.vault_path.clone().ok_or_else(IpcError::internal)?;
+    let SignInRequest { staff_id, password } = request;
+    let opened = tokio::task::spawn_blocking(move || {
+        let vault = Vault::sign_in(&path, &staff_id, &password, Utc::now(), Policy::default())?;
+        let name = vault.staff_name()?;
+        Ok::<_, VaultError>((vault, name))
     })
+    .await
+    .map_err(|_| IpcError::internal())?;
+    let (vault, staff_name) = opened.map_err(sign_in_error)?;
+    let signed = SignedIn {
+        staff_id: vault.staff_id().to_owned(),
+        staff_name,
+    };
+    let previous = session
+        .0
+        .lock()
+        .map_err(|_| IpcError::internal())?
+        .replace(vault);
+    if let Some(previous) = previous {
+        // Switching staff closes the last person's vault first.
+        let _ = previous.close(audit::Action::SignOut, Utc::now());
+    }
+    tracing::info!("staff signed in");
+    Ok(signed)
+}
+
+/// Signs the current staff member out and closes the vault; its key leaves memory.
+#[tauri::command]
+pub fn sign_out(session: State<'_, Session>) -> Result<(), IpcError> {
+    let vault = session.0.lock().map_err(|_| IpcError::internal())?.take();
+    if let Some(vault) = vault {
+        vault
+            .close(audit::Action::SignOut, Utc::now())
+            .map_err(|e| {
+                tracing::error!(error = %e, "closing the vault at sign-out");
+                IpcError::internal()
+            })?;
+    }
+    Ok(())
+}
+
+/// What staff read when a sign-in fails.
+fn sign_in_error(e: VaultError) -> IpcError {
+    let (code, message) = match e {
+        VaultError::NotFound | VaultError::NoKeyring => (
+            "no_roster",
+            "この端末にはまだ職員名簿がありません。事務所で端末を登録してから、サインインしてください。".to_owned(),
+        ),
+        VaultError::WrongCredentials { remaining } => (
+            "wrong_credentials",
+            format!(
+                "職員IDまたはパスワードが違います。あと{remaining}回間違えると、この端末のデータは事務所でしか開けなくなります。"
+            ),
+        ),
+        VaultError::TooSoon { wait_secs } => {
+            ("too_soon", format!("間違いが続いたため、{wait_secs}秒待ってからもう一度入力してください。"))
+        }
+        VaultError::Wiped => (
+            "wiped",
+            "サインインの失敗が続いたため、この端末の鍵を消去しました。データは事務所でのみ復旧できます。端末を事務所に返却してください。"
+                .to_owned(),
+        ),
+        VaultError::KeyringDamaged(_) | VaultError::WrongKeyOrNotAVault => (
+            "damaged",
+            "この端末のデータファイルを開けません（破損しているか、別の端末のものです）。データは消さずに、事務所に連絡してください。"
+                .to_owned(),
+        ),
+        VaultError::NewerSchema { .. } => (
+            "newer_schema",
+            "この端末のデータは新しいバージョンのアプリで作られています。アプリを更新してください。".to_owned(),
+        ),
+        other => {
+            tracing::error!(error = %other, "sign-in failed");
+            return IpcError::internal();
+        }
+    };
+    IpcError {
+        code: code.to_owned(),
+        message,
+    }
 }

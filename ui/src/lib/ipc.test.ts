@@ -1,7 +1,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IpcError, ServerStatus, SignedIn } from './bindings';
-import { appInfo, isIpcError, serverStatus, signIn, toIpcError } from './ipc';
+import { appInfo, isIpcError, serverStatus, signIn, signOut, toIpcError } from './ipc';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 
@@ -68,6 +68,12 @@ describe('commands', () => {
     invokeMock.mockResolvedValueOnce(signed);
     await expect(signIn({ staffId: 'S001', password: 'pw' })).resolves.toEqual(signed);
     expect(invokeMock).toHaveBeenCalledWith('sign_in', { request: { staffId: 'S001', password: 'pw' } });
+  });
+
+  it('signOut calls the sign_out command', async () => {
+    invokeMock.mockResolvedValueOnce(null);
+    await signOut();
+    expect(invokeMock).toHaveBeenCalledWith('sign_out', undefined);
   });
 });
 

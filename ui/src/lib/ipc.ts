@@ -51,3 +51,8 @@ export function serverStatus(): Promise<ServerStatus> {
 export function signIn(request: SignInRequest): Promise<SignedIn> {
   return call<SignedIn>('sign_in', { request });
 }
+
+/** Signs the staff member out: the Rust side closes the vault and its key leaves memory. */
+export function signOut(): Promise<void> {
+  return call<void>('sign_out');
+}

@@ -1,0 +1,175 @@
+//! `outreach vault …`: create a vault for a demo or a test, recover one at the office.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Subcommand, ValueEnum};
+use outreach_keys::{KdfParams, PasswordWrap, PublicKey, SecretKey};
+use outreach_vault::{RosterEntry, Vault};
+
+#[derive(Subcommand)]
+pub enum VaultCommand {
+    /// Create a new vault with one staff member. Without --office-public-key, an office
+    /// recovery key pair is made and its private key written beside the vault as
+    /// FILE.office-key (for demos and tests; a real office keeps it offline).
+    Create {
+        /// The vault file to create.
+        #[arg(long)]
+        db: PathBuf,
+        /// The staff member's login ID.
+        #[arg(long)]
+        staff_id: String,
+        /// The staff member's name.
+        #[arg(long)]
+        name: String,
+        /// Read the staff member's password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// The office recovery public key (base64), as the office server shows it.
+        #[arg(long)]
+        office_public_key: Option<String>,
+        /// Key-derivation cost for the password wrap.
+        #[arg(long, value_enum, default_value_t = Kdf::Calibrated)]
+        kdf: Kdf,
+    },
+    /// Open a tablet's vault with the office recovery key.
+    Recover {
+        /// The tablet's vault file (its keyring FILE.keys must be beside it).
+        #[arg(long)]
+        db: PathBuf,
+        /// The office recovery private key file.
+        #[arg(long)]
+        office_key: PathBuf,
+        /// Write every table as JSON to this file (created owner-only).
+        #[arg(
+            long,
+            conflicts_with = "print_key",
+            required_unless_present = "print_key"
+        )]
+        out: Option<PathBuf>,
+        /// Print the raw SQLCipher key (x'…') so a standard SQLCipher 4 tool can open the file.
+        #[arg(long)]
+        print_key: bool,
+    },
+}
+
+/// How expensive the password wrap is.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kdf {
+    /// At least RFC 9106's second profile, raised until one unlock takes 0.3 s here.
+    Calibrated,
+    /// Exactly RFC 9106's second profile (m = 64 MiB, t = 3, p = 4).
+    Rfc9106,
+    /// Cheap parameters for automated tests only.
+    Test,
+}
+
+pub fn run(command: VaultCommand) -> anyhow::Result<()> {
+    match command {
+        VaultCommand::Create {
+            db,
+            staff_id,
+            name,
+            password_stdin: _,
+            office_public_key,
+            kdf,
+        } => {
+            let password = read_password()?;
+            let params = match kdf {
+                Kdf::Calibrated => {
+                    let (p, took) = KdfParams::calibrated(Duration::from_millis(300))?;
+                    eprintln!(
+                        "key derivation: m={} KiB t={} p={} ({} ms here)",
+                        p.m_kib,
+                        p.t,
+                        p.p,
+                        took.as_millis()
+                    );
+                    p
+                }
+                Kdf::Rfc9106 => KdfParams::RFC9106_SECOND,
+                Kdf::Test => KdfParams::FOR_TESTS,
+            };
+            let office = match office_public_key {
+                Some(b64) => serde_json::from_value::<PublicKey>(serde_json::Value::String(b64))
+                    .context("--office-public-key is not a base64 X25519 public key")?,
+                None => {
+                    let secret = SecretKey::generate()?;
+                    let key_file = with_suffix(&db, ".office-key");
+                    write_private(&key_file, secret.to_hex().as_bytes())?;
+                    eprintln!(
+                        "office recovery key written to {} (keep it offline)",
+                        key_file.display()
+                    );
+                    secret.public_key()
+                }
+            };
+            let staff_key = SecretKey::generate()?;
+            let entry = RosterEntry {
+                wrap: PasswordWrap::wrap(&staff_key, &password, params, staff_id.as_bytes())?,
+                public_key: staff_key.public_key(),
+                staff_id,
+                name,
+            };
+            Vault::create(&db, &office, &[entry], chrono::Utc::now())
+                .with_context(|| format!("creating {}", db.display()))?;
+            println!("created {}", db.display());
+        }
+        VaultCommand::Recover {
+            db,
+            office_key,
+            out,
+            print_key,
+        } => {
+            let hex = std::fs::read_to_string(&office_key)
+                .with_context(|| format!("reading {}", office_key.display()))?;
+            let secret = SecretKey::from_hex(&hex)
+                .context("the office key file does not hold a private key")?;
+            let mut vault = Vault::open_with_office_key(&db, &secret)
+                .with_context(|| format!("opening {}", db.display()))?;
+            if print_key {
+                println!("x'{}'", vault.data_key().to_hex());
+            } else if let Some(out) = out {
+                let json = vault.export_json(chrono::Utc::now())?;
+                write_private(&out, &serde_json::to_vec_pretty(&json)?)?;
+                println!("exported {} to {}", db.display(), out.display());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("no password on standard input");
+    }
+    Ok(password)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+/// Creates `path` readable by the owner only and refuses to overwrite.
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}

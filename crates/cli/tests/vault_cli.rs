@@ -1,0 +1,192 @@
+//! `outreach vault create` and `outreach vault recover`, as the office runs them.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn outreach(args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_outreach"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("outreach runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn create(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("tablet.db");
+    let out = outreach(
+        &[
+            "vault",
+            "create",
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--staff-id",
+            "s001",
+            "--name",
+            "太田花子",
+            "--password-stdin",
+            "--kdf",
+            "test",
+        ],
+        "hanako-pass\n",
+    );
+    assert!(
+        out.status.success(),
+        "create must succeed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
+
+#[test]
+fn the_office_key_recovers_a_readable_export_and_the_raw_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = create(dir.path());
+    let key_file = dir.path().join("tablet.db.office-key");
+    assert!(
+        key_file.is_file(),
+        "an office key is written beside a demo vault"
+    );
+
+    let export = dir.path().join("export.json");
+    let out = outreach(
+        &[
+            "vault",
+            "recover",
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--office-key",
+            key_file.to_str().expect("utf-8"),
+            "--out",
+            export.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "recover must succeed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&export).expect("export")).expect("JSON");
+    assert_eq!(
+        json["staff"][0]["name"], "太田花子",
+        "the export holds the vault's data, readable"
+    );
+    let actions: Vec<&str> = json["audit_events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"export"),
+        "the export itself is audited: {actions:?}"
+    );
+
+    let out = outreach(
+        &[
+            "vault",
+            "recover",
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--office-key",
+            key_file.to_str().expect("utf-8"),
+            "--print-key",
+        ],
+        "",
+    );
+    let key = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        key.starts_with("x'") && key.trim_end().ends_with('\'') && key.trim().len() == 67,
+        "a raw SQLCipher key: {key}"
+    );
+
+    // A standard SQLCipher 4 tool opens the file with that key and not without it.
+    if Command::new("python3")
+        .args(["-c", "import sqlcipher3"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let script = "import sqlcipher3, sys\n\
+            c = sqlcipher3.connect(sys.argv[1])\n\
+            if sys.argv[2]: c.execute(\"PRAGMA key = \\\"\" + sys.argv[2] + \"\\\"\")\n\
+            print(c.execute('SELECT name FROM staff').fetchone()[0])\n";
+        let with_key = Command::new("python3")
+            .args(["-c", script, db.to_str().expect("utf-8"), key.trim()])
+            .output()
+            .expect("python");
+        assert!(
+            with_key.status.success(),
+            "sqlcipher3 must open the vault with the key: {}",
+            String::from_utf8_lossy(&with_key.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&with_key.stdout).trim(), "太田花子");
+        let without = Command::new("python3")
+            .args(["-c", script, db.to_str().expect("utf-8"), ""])
+            .output()
+            .expect("python");
+        assert!(
+            !without.status.success(),
+            "without the key the file must not open"
+        );
+    } else if std::env::var("OUTREACH_REQUIRE_SQLCIPHER_TOOL").as_deref() == Ok("1") {
+        panic!("python3 -m pip install sqlcipher3-wheels is needed for this check");
+    } else {
+        eprintln!(
+            "note: the SQLCipher 4 interoperability check was skipped (pip install sqlcipher3-wheels)"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_office_key_and_an_existing_vault_are_refused() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = create(dir.path());
+    let wrong = dir.path().join("wrong.key");
+    std::fs::write(&wrong, "11".repeat(32)).expect("write");
+    let out = outreach(
+        &[
+            "vault",
+            "recover",
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--office-key",
+            wrong.to_str().expect("utf-8"),
+            "--print-key",
+        ],
+        "",
+    );
+    assert!(!out.status.success(), "a wrong office key must be refused");
+    assert!(out.stdout.is_empty(), "nothing is printed on failure");
+
+    let again = outreach(
+        &[
+            "vault",
+            "create",
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--staff-id",
+            "s9",
+            "--name",
+            "x",
+            "--password-stdin",
+            "--kdf",
+            "test",
+        ],
+        "pw\n",
+    );
+    assert!(
+        !again.status.success(),
+        "an existing vault is never overwritten"
+    );
+}
