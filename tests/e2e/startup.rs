@@ -34,5 +34,19 @@ async fn app_starts_on_the_japanese_sign_in_screen_connected_to_the_server() {
     );
     s.screenshot("sign-in").await.expect("screenshot");
     s.report_startup().await;
+
+    // The same screen on a tablet held upright.
+    s.resize(800, 1280).await.expect("portrait window");
+    let width: serde_json::Value = s
+        .client()
+        .execute("return window.innerWidth", vec![])
+        .await
+        .expect("read width");
+    assert_eq!(
+        width,
+        serde_json::json!(800),
+        "the web view must follow the window to portrait"
+    );
+    s.screenshot("sign-in-portrait").await.expect("screenshot");
     s.finish().await.expect("the session ends cleanly");
 }

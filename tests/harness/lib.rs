@@ -189,6 +189,11 @@ impl Session {
         bounded(el.click()).await
     }
 
+    /// Resizes the app window, e.g. to a tablet held upright (800 × 1280).
+    pub async fn resize(&mut self, width: u32, height: u32) -> anyhow::Result<()> {
+        bounded(self.client.set_window_size(width, height)).await
+    }
+
     /// The page's whole HTML as the web view holds it now.
     pub async fn source(&self) -> anyhow::Result<String> {
         bounded(self.client.source()).await
@@ -352,7 +357,7 @@ async fn start_xvfb() -> anyhow::Result<(String, Guard)> {
                 display.as_str(),
                 "-screen",
                 "0",
-                "1280x800x24",
+                "1280x1280x24",
                 "-nolisten",
                 "tcp",
             ])
