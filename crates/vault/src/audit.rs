@@ -32,6 +32,10 @@ pub enum Action {
     VaultCreated,
     /// The vault's contents were exported (office recovery).
     Export,
+    /// A record was finalized.
+    RecordFinalized,
+    /// A finalized record was amended.
+    RecordAmended,
 }
 
 impl Action {
@@ -47,6 +51,8 @@ impl Action {
             Action::StaffRemoved => "staff_removed",
             Action::VaultCreated => "vault_created",
             Action::Export => "export",
+            Action::RecordFinalized => "record_finalized",
+            Action::RecordAmended => "record_amended",
         }
     }
 }

@@ -55,6 +55,24 @@ pub enum VaultError {
     /// The staff member is not on the tablet's roster.
     #[error("staff member {0} is not on this tablet")]
     UnknownStaff(String),
+    /// The text holds a probable 個人番号, which is never stored.
+    #[error("a field holds a probable 個人番号 (Individual Number); nothing was stored")]
+    MyNumber,
+    /// A record is not in a state that allows the change.
+    #[error("record {id} version {version} is {state}: {action} is not allowed")]
+    WrongState {
+        /// The record.
+        id: String,
+        /// Its version.
+        version: i64,
+        /// Its state.
+        state: String,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// No such record, trip or photo.
+    #[error("{0} not found")]
+    Missing(String),
     /// A key operation failed for a reason other than a wrong password.
     #[error("key: {0}")]
     Key(#[from] outreach_keys::KeyError),

@@ -13,6 +13,7 @@ pub mod audit;
 mod error;
 mod key;
 mod keyring;
+pub mod records;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -416,6 +417,21 @@ impl Vault {
         }
         tx.commit()?;
         Ok(serde_json::Value::Object(out))
+    }
+
+    /// Runs `f` in one write transaction (taken immediately, so a second writer waits
+    /// rather than failing half-way) with the signed-in staff ID; commits only if `f`
+    /// succeeds. When this returns Ok, the change is on disk (synchronous = FULL).
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx, &self.staff_id)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Read access for typed table handles.

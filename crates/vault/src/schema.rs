@@ -33,6 +33,61 @@ pub(crate) const STEPS: &[&str] = &[
          prev_hash BLOB NOT NULL,
          hash      BLOB NOT NULL
      ) STRICT;",
+    // 3: trips, application-support records with versions, photos, the sync outbox.
+    "CREATE TABLE trips (
+         id             TEXT PRIMARY KEY NOT NULL,
+         site_name      TEXT NOT NULL,
+         site_address   TEXT NOT NULL,
+         trip_date      TEXT NOT NULL,
+         mode           TEXT NOT NULL CHECK (mode IN ('uketsuke', 'support')),
+         expected_count INTEGER,
+         origin         TEXT NOT NULL CHECK (origin IN ('office', 'tablet')),
+         created_at     TEXT NOT NULL,
+         created_by     TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE records (
+         id           TEXT NOT NULL,
+         version      INTEGER NOT NULL CHECK (version >= 1),
+         trip_id      TEXT NOT NULL REFERENCES trips (id),
+         state        TEXT NOT NULL CHECK (state IN ('draft', 'finalized', 'sent', 'purged')),
+         payload      TEXT NOT NULL,
+         content_hash BLOB,
+         base_version INTEGER,
+         amend_reason TEXT,
+         created_at   TEXT NOT NULL,
+         created_by   TEXT NOT NULL,
+         finalized_at TEXT,
+         PRIMARY KEY (id, version),
+         CHECK ((version = 1) = (base_version IS NULL)),
+         CHECK ((base_version IS NULL) = (amend_reason IS NULL)),
+         CHECK ((state = 'draft') = (content_hash IS NULL))
+     ) STRICT;
+     CREATE INDEX records_by_trip ON records (trip_id);
+     CREATE TABLE photos (
+         sha256     BLOB PRIMARY KEY NOT NULL CHECK (length(sha256) = 32),
+         bytes      BLOB NOT NULL,
+         media_type TEXT NOT NULL,
+         created_at TEXT NOT NULL
+     ) STRICT;
+     CREATE TABLE record_photos (
+         record_id      TEXT NOT NULL,
+         record_version INTEGER NOT NULL,
+         role           TEXT NOT NULL CHECK (role IN ('original', 'digital', 'print')),
+         sha256         BLOB NOT NULL REFERENCES photos (sha256),
+         PRIMARY KEY (record_id, record_version, role),
+         FOREIGN KEY (record_id, record_version) REFERENCES records (id, version)
+     ) STRICT;
+     CREATE TABLE outbox (
+         record_id      TEXT NOT NULL,
+         record_version INTEGER NOT NULL,
+         state          TEXT NOT NULL
+                        CHECK (state IN ('queued', 'sending', 'awaiting_confirmation', 'sent', 'failed')),
+         reason         TEXT,
+         attempts       INTEGER NOT NULL DEFAULT 0,
+         updated_at     TEXT NOT NULL,
+         PRIMARY KEY (record_id, record_version),
+         FOREIGN KEY (record_id, record_version) REFERENCES records (id, version)
+     ) STRICT;",
 ];
 
 /// The newest schema version this build knows.
@@ -88,6 +143,31 @@ mod tests {
             .expect("check");
         assert_eq!(check, "ok");
         migrate(&mut conn).expect("migrating again is a no-op");
+    }
+
+    #[test]
+    fn an_older_vault_upgrades_and_keeps_its_data() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        // A vault as version 2 left it.
+        for (i, sql) in STEPS.iter().take(2).enumerate() {
+            conn.execute_batch(sql).expect("old step");
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .expect("version");
+        }
+        conn.execute(
+            "INSERT INTO staff VALUES ('s001', '太田花子', zeroblob(32), '2026-01-01')",
+            [],
+        )
+        .expect("old data");
+        migrate(&mut conn).expect("upgrade to the newest schema");
+        assert_eq!(version(&conn).expect("version"), latest());
+        let name: String = conn
+            .query_row("SELECT name FROM staff", [], |r| r.get(0))
+            .expect("kept");
+        assert_eq!(
+            name, "太田花子",
+            "an upgrade must keep what the older version stored"
+        );
     }
 
     #[test]

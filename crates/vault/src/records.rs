@@ -1,0 +1,444 @@
+//! Typed handles for trips, application-support records (with versions and
+//! amendments), their photos and the sync outbox.
+//!
+//! Reads take `&Connection`; writes take the caller's `&Transaction`, so a record and
+//! its photos are stored together or not at all. Every text a person typed passes the
+//! 個人番号 guard before anything is written.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use crate::{VaultError, audit};
+
+/// How a trip takes applications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// 出張申請受付: identity checked on site, card mailed.
+    Uketsuke,
+    /// 出張申請サポート: help only, card collected at the counter.
+    Support,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Uketsuke => "uketsuke",
+            Mode::Support => "support",
+        }
+    }
+}
+
+/// A trip as created on the tablet or pushed by the office.
+#[derive(Debug, Clone)]
+pub struct NewTrip {
+    /// UUIDv7.
+    pub id: String,
+    /// 企業・施設名.
+    pub site_name: String,
+    /// Its address.
+    pub site_address: String,
+    /// The day.
+    pub date: NaiveDate,
+    /// 受付 or サポート.
+    pub mode: Mode,
+    /// How many applicants are expected, if known.
+    pub expected_count: Option<u32>,
+    /// True when the office pushed it.
+    pub from_office: bool,
+}
+
+/// Which of a record's photos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoRole {
+    /// As captured.
+    Original,
+    /// The digital application photo.
+    Digital,
+    /// The 45 × 35 mm print photo.
+    Print,
+}
+
+impl PhotoRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            PhotoRole::Original => "original",
+            PhotoRole::Digital => "digital",
+            PhotoRole::Print => "print",
+        }
+    }
+}
+
+/// A photo to store with a record.
+#[derive(Debug, Clone, Copy)]
+pub struct PhotoIn<'a> {
+    /// Which photo.
+    pub role: PhotoRole,
+    /// Encoded bytes (JPEG or PNG).
+    pub bytes: &'a [u8],
+    /// `image/jpeg` or `image/png`.
+    pub media_type: &'a str,
+}
+
+/// One stored version of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    /// UUIDv7, the same for every version.
+    pub id: String,
+    /// 1, 2, …
+    pub version: i64,
+    /// The trip it was taken at.
+    pub trip_id: String,
+    /// `draft`, `finalized`, `sent` or `purged`.
+    pub state: String,
+    /// The fields, as JSON.
+    pub payload: serde_json::Value,
+    /// SHA-256 fixed at finalizing.
+    pub content_hash: Option<Vec<u8>>,
+    /// For an amendment: the version it changes.
+    pub base_version: Option<i64>,
+    /// For an amendment: why.
+    pub amend_reason: Option<String>,
+    /// Who wrote this version.
+    pub created_by: String,
+}
+
+/// A new UUIDv7 for a trip or record, from the given time.
+pub fn new_id(now: DateTime<Utc>) -> Result<String, VaultError> {
+    let mut rand = [0u8; 10];
+    getrandom::fill(&mut rand).map_err(|e| VaultError::Random(e.to_string()))?;
+    let ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+    Ok(uuid::Builder::from_unix_timestamp_millis(ms, &rand)
+        .into_uuid()
+        .to_string())
+}
+
+/// Refuses a payload any of whose texts holds a probable 個人番号.
+fn guard(value: &serde_json::Value) -> Result<(), VaultError> {
+    match value {
+        serde_json::Value::String(s) if outreach_domain::contains_my_number(s) => {
+            Err(VaultError::MyNumber)
+        }
+        serde_json::Value::Array(items) => items.iter().try_for_each(guard),
+        serde_json::Value::Object(map) => {
+            map.keys()
+                .try_for_each(|k| guard(&serde_json::Value::String(k.clone())))?;
+            map.values().try_for_each(guard)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Stores a trip.
+pub fn insert_trip(
+    tx: &Transaction<'_>,
+    trip: &NewTrip,
+    now: DateTime<Utc>,
+    staff: &str,
+) -> Result<(), VaultError> {
+    for text in [&trip.site_name, &trip.site_address] {
+        outreach_domain::refuse_my_number(text).map_err(|_| VaultError::MyNumber)?;
+    }
+    tx.execute(
+        "INSERT INTO trips (id, site_name, site_address, trip_date, mode, expected_count, origin, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            trip.id,
+            trip.site_name,
+            trip.site_address,
+            trip.date.to_string(),
+            trip.mode.as_str(),
+            trip.expected_count,
+            if trip.from_office { "office" } else { "tablet" },
+            now.to_rfc3339(),
+            staff
+        ],
+    )?;
+    Ok(())
+}
+
+fn put_photos(
+    tx: &Transaction<'_>,
+    id: &str,
+    version: i64,
+    photos: &[PhotoIn<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    tx.execute(
+        "DELETE FROM record_photos WHERE record_id = ?1 AND record_version = ?2",
+        params![id, version],
+    )?;
+    for p in photos {
+        let sha = Sha256::digest(p.bytes).to_vec();
+        // Content-addressed: the same photo is stored once however often it is used.
+        tx.execute(
+            "INSERT INTO photos (sha256, bytes, media_type, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
+            params![sha, p.bytes, p.media_type, now.to_rfc3339()],
+        )?;
+        tx.execute(
+            "INSERT INTO record_photos (record_id, record_version, role, sha256) VALUES (?1, ?2, ?3, ?4)",
+            params![id, version, p.role.as_str(), sha],
+        )?;
+    }
+    Ok(())
+}
+
+/// Creates or updates a draft (version 1) with its photos. A record that was
+/// finalized is frozen: changing it needs [`amend`].
+pub fn save_draft(
+    tx: &Transaction<'_>,
+    id: &str,
+    trip_id: &str,
+    payload: &serde_json::Value,
+    photos: &[PhotoIn<'_>],
+    now: DateTime<Utc>,
+    staff: &str,
+) -> Result<(), VaultError> {
+    guard(payload)?;
+    let state: Option<String> = tx
+        .query_row(
+            "SELECT state FROM records WHERE id = ?1 AND version = 1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match state.as_deref() {
+        None => {
+            let created = tx.execute(
+                "INSERT INTO records (id, version, trip_id, state, payload, created_at, created_by)
+                 SELECT ?1, 1, ?2, 'draft', ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM trips WHERE id = ?2)",
+                params![id, trip_id, payload.to_string(), now.to_rfc3339(), staff],
+            )?;
+            if created == 0 {
+                return Err(VaultError::Missing(format!("trip {trip_id}")));
+            }
+        }
+        Some("draft") => {
+            tx.execute(
+                "UPDATE records SET payload = ?2 WHERE id = ?1 AND version = 1",
+                params![id, payload.to_string()],
+            )?;
+        }
+        Some(other) => {
+            return Err(VaultError::WrongState {
+                id: id.into(),
+                version: 1,
+                state: other.into(),
+                action: "editing",
+            });
+        }
+    }
+    put_photos(tx, id, 1, photos, now)
+}
+
+fn content_hash(
+    tx: &Connection,
+    id: &str,
+    version: i64,
+    payload: &str,
+) -> Result<Vec<u8>, VaultError> {
+    let mut h = Sha256::new();
+    h.update(b"outreach record v1\0");
+    for part in [id.as_bytes(), &version.to_be_bytes(), payload.as_bytes()] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    let mut stmt = tx.prepare("SELECT role, sha256 FROM record_photos WHERE record_id = ?1 AND record_version = ?2 ORDER BY role")?;
+    let photos = stmt.query_map(params![id, version], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    for p in photos {
+        let (role, sha) = p?;
+        h.update(role.as_bytes());
+        h.update(sha);
+    }
+    Ok(h.finalize().to_vec())
+}
+
+/// Freezes a draft: its content hash is fixed, it is queued for the office, and the
+/// finalize is audited. Returns the content hash.
+pub fn finalize(
+    tx: &Transaction<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+    staff: &str,
+) -> Result<Vec<u8>, VaultError> {
+    let row: Option<(String, String)> = tx
+        .query_row(
+            "SELECT state, payload FROM records WHERE id = ?1 AND version = 1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (state, payload) = row.ok_or_else(|| VaultError::Missing(format!("record {id}")))?;
+    if state != "draft" {
+        return Err(VaultError::WrongState {
+            id: id.into(),
+            version: 1,
+            state,
+            action: "finalizing",
+        });
+    }
+    let hash = content_hash(tx, id, 1, &payload)?;
+    tx.execute(
+        "UPDATE records SET state = 'finalized', content_hash = ?2, finalized_at = ?3 WHERE id = ?1 AND version = 1",
+        params![id, hash, now.to_rfc3339()],
+    )?;
+    enqueue(tx, id, 1, now)?;
+    audit::append(tx, now, staff, audit::Action::RecordFinalized, id)?;
+    Ok(hash)
+}
+
+/// Changes a finalized record: a new, finalized version that names its base version
+/// and the reason. Returns the new version number.
+pub fn amend(
+    tx: &Transaction<'_>,
+    id: &str,
+    reason: &str,
+    payload: &serde_json::Value,
+    photos: &[PhotoIn<'_>],
+    now: DateTime<Utc>,
+    staff: &str,
+) -> Result<i64, VaultError> {
+    guard(payload)?;
+    outreach_domain::refuse_my_number(reason).map_err(|_| VaultError::MyNumber)?;
+    let latest: Option<(i64, String, String)> = tx
+        .query_row("SELECT version, state, trip_id FROM records WHERE id = ?1 ORDER BY version DESC LIMIT 1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let (base, state, trip_id) =
+        latest.ok_or_else(|| VaultError::Missing(format!("record {id}")))?;
+    if state == "draft" || state == "purged" {
+        return Err(VaultError::WrongState {
+            id: id.into(),
+            version: base,
+            state,
+            action: "amending",
+        });
+    }
+    let version = base + 1;
+    let body = payload.to_string();
+    tx.execute(
+        "INSERT INTO records (id, version, trip_id, state, payload, content_hash, base_version, amend_reason, created_at, created_by, finalized_at)
+         VALUES (?1, ?2, ?3, 'finalized', ?4, zeroblob(32), ?5, ?6, ?7, ?8, ?7)",
+        params![id, version, trip_id, body, base, reason, now.to_rfc3339(), staff],
+    )?;
+    put_photos(tx, id, version, photos, now)?;
+    let hash = content_hash(tx, id, version, &body)?;
+    tx.execute(
+        "UPDATE records SET content_hash = ?3 WHERE id = ?1 AND version = ?2",
+        params![id, version, hash],
+    )?;
+    enqueue(tx, id, version, now)?;
+    audit::append(
+        tx,
+        now,
+        staff,
+        audit::Action::RecordAmended,
+        &format!("{id}@{version}"),
+    )?;
+    Ok(version)
+}
+
+fn enqueue(
+    tx: &Transaction<'_>,
+    id: &str,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO outbox (record_id, record_version, state, updated_at) VALUES (?1, ?2, 'queued', ?3)",
+        params![id, version, now.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    let payload: String = r.get(4)?;
+    Ok(RecordRow {
+        id: r.get(0)?,
+        version: r.get(1)?,
+        trip_id: r.get(2)?,
+        state: r.get(3)?,
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        content_hash: r.get(5)?,
+        base_version: r.get(6)?,
+        amend_reason: r.get(7)?,
+        created_by: r.get(8)?,
+    })
+}
+
+const COLUMNS: &str =
+    "id, version, trip_id, state, payload, content_hash, base_version, amend_reason, created_by";
+
+/// The newest version of a record.
+pub fn latest(conn: &Connection, id: &str) -> Result<Option<RecordRow>, VaultError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM records WHERE id = ?1 ORDER BY version DESC LIMIT 1"),
+            [id],
+            row,
+        )
+        .optional()?)
+}
+
+/// Every version of a record, oldest first.
+pub fn versions(conn: &Connection, id: &str) -> Result<Vec<RecordRow>, VaultError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM records WHERE id = ?1 ORDER BY version"
+    ))?;
+    let rows = stmt.query_map([id], row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Recomputes a finalized version's content hash and every photo's SHA-256 and
+/// compares them with what is stored: false means the record or one of its photos
+/// changed after finalizing.
+pub fn intact(conn: &Connection, id: &str, version: i64) -> Result<bool, VaultError> {
+    let stored: Option<(String, Option<Vec<u8>>)> = conn
+        .query_row(
+            "SELECT payload, content_hash FROM records WHERE id = ?1 AND version = ?2",
+            params![id, version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((payload, Some(hash))) = stored else {
+        return Ok(false);
+    };
+    let mut stmt = conn.prepare(
+        "SELECT p.sha256, p.bytes FROM record_photos rp JOIN photos p ON p.sha256 = rp.sha256
+         WHERE rp.record_id = ?1 AND rp.record_version = ?2",
+    )?;
+    let photos = stmt.query_map(params![id, version], |r| {
+        Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    for p in photos {
+        let (sha, bytes) = p?;
+        if Sha256::digest(&bytes).as_slice() != sha.as_slice() {
+            return Ok(false);
+        }
+    }
+    Ok(content_hash(conn, id, version, &payload)? == hash)
+}
+
+/// A photo's bytes by its SHA-256.
+pub fn photo_bytes(conn: &Connection, sha256: &[u8]) -> Result<Option<Vec<u8>>, VaultError> {
+    Ok(conn
+        .query_row(
+            "SELECT bytes FROM photos WHERE sha256 = ?1",
+            [sha256],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// How many records (latest versions) each state holds.
+pub fn count_by_state(conn: &Connection) -> Result<Vec<(String, i64)>, VaultError> {
+    let mut stmt = conn.prepare(
+        "SELECT state, COUNT(*) FROM records r WHERE version = (SELECT MAX(version) FROM records WHERE id = r.id)
+         GROUP BY state ORDER BY state",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
