@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod synthetic;
 mod vault;
 
 #[derive(Parser)]

@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use outreach_keys::{KdfParams, PasswordWrap, PublicKey, SecretKey};
-use outreach_vault::{RosterEntry, Vault};
+use outreach_vault::records::{self, Mode, NewTrip, PhotoIn, PhotoRole};
+use outreach_vault::{Policy, RosterEntry, Vault};
 
 #[derive(Subcommand)]
 pub enum VaultCommand {
@@ -33,6 +34,31 @@ pub enum VaultCommand {
         /// Key-derivation cost for the password wrap.
         #[arg(long, value_enum, default_value_t = Kdf::Calibrated)]
         kdf: Kdf,
+    },
+    /// Write N synthetic records (Japanese names and addresses, each with a photo of
+    /// about 300 KB) through the app's own code path, one committed transaction per
+    /// record, printing `saved ID` after each commit. Creates the vault (with this staff
+    /// member and an office key beside it) when it does not exist; otherwise the
+    /// password is checked as at the tablet's sign-in.
+    Seed {
+        /// The vault file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The staff member who writes the records.
+        #[arg(long)]
+        staff_id: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// How many records.
+        #[arg(long)]
+        records: u32,
+        /// Key-derivation cost when the vault is created.
+        #[arg(long, value_enum, default_value_t = Kdf::Calibrated)]
+        kdf: Kdf,
+        /// Seed for the synthetic data (the same seed gives the same residents).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Open a tablet's vault with the office recovery key.
     Recover {
@@ -77,45 +103,22 @@ pub fn run(command: VaultCommand) -> anyhow::Result<()> {
             kdf,
         } => {
             let password = read_password()?;
-            let params = match kdf {
-                Kdf::Calibrated => {
-                    let (p, took) = KdfParams::calibrated(Duration::from_millis(300))?;
-                    eprintln!(
-                        "key derivation: m={} KiB t={} p={} ({} ms here)",
-                        p.m_kib,
-                        p.t,
-                        p.p,
-                        took.as_millis()
-                    );
-                    p
-                }
-                Kdf::Rfc9106 => KdfParams::RFC9106_SECOND,
-                Kdf::Test => KdfParams::FOR_TESTS,
-            };
-            let office = match office_public_key {
-                Some(b64) => serde_json::from_value::<PublicKey>(serde_json::Value::String(b64))
-                    .context("--office-public-key is not a base64 X25519 public key")?,
-                None => {
-                    let secret = SecretKey::generate()?;
-                    let key_file = with_suffix(&db, ".office-key");
-                    write_private(&key_file, secret.to_hex().as_bytes())?;
-                    eprintln!(
-                        "office recovery key written to {} (keep it offline)",
-                        key_file.display()
-                    );
-                    secret.public_key()
-                }
-            };
-            let staff_key = SecretKey::generate()?;
-            let entry = RosterEntry {
-                wrap: PasswordWrap::wrap(&staff_key, &password, params, staff_id.as_bytes())?,
-                public_key: staff_key.public_key(),
-                staff_id,
-                name,
-            };
-            Vault::create(&db, &office, &[entry], chrono::Utc::now())
-                .with_context(|| format!("creating {}", db.display()))?;
+            create(&db, &staff_id, &name, &password, office_public_key, kdf)?;
             println!("created {}", db.display());
+        }
+        VaultCommand::Seed {
+            db,
+            staff_id,
+            password_stdin: _,
+            records,
+            kdf,
+            seed,
+        } => {
+            let password = read_password()?;
+            if !db.exists() {
+                create(&db, &staff_id, "シード 職員", &password, None, kdf)?;
+            }
+            seed_records(&db, &staff_id, &password, records, seed)?;
         }
         VaultCommand::Recover {
             db,
@@ -137,6 +140,97 @@ pub fn run(command: VaultCommand) -> anyhow::Result<()> {
                 println!("exported {} to {}", db.display(), out.display());
             }
         }
+    }
+    Ok(())
+}
+
+fn create(
+    db: &Path,
+    staff_id: &str,
+    name: &str,
+    password: &str,
+    office_public_key: Option<String>,
+    kdf: Kdf,
+) -> anyhow::Result<()> {
+    let params = match kdf {
+        Kdf::Calibrated => {
+            let (p, took) = KdfParams::calibrated(Duration::from_millis(300))?;
+            eprintln!(
+                "key derivation: m={} KiB t={} p={} ({} ms here)",
+                p.m_kib,
+                p.t,
+                p.p,
+                took.as_millis()
+            );
+            p
+        }
+        Kdf::Rfc9106 => KdfParams::RFC9106_SECOND,
+        Kdf::Test => KdfParams::FOR_TESTS,
+    };
+    let office = match office_public_key {
+        Some(b64) => serde_json::from_value::<PublicKey>(serde_json::Value::String(b64))
+            .context("--office-public-key is not a base64 X25519 public key")?,
+        None => {
+            let secret = SecretKey::generate()?;
+            let key_file = with_suffix(db, ".office-key");
+            write_private(&key_file, secret.to_hex().as_bytes())?;
+            eprintln!(
+                "office recovery key written to {} (keep it offline)",
+                key_file.display()
+            );
+            secret.public_key()
+        }
+    };
+    let staff_key = SecretKey::generate()?;
+    let entry = RosterEntry {
+        wrap: PasswordWrap::wrap(&staff_key, password, params, staff_id.as_bytes())?,
+        public_key: staff_key.public_key(),
+        staff_id: staff_id.to_owned(),
+        name: name.to_owned(),
+    };
+    Vault::create(db, &office, &[entry], chrono::Utc::now())
+        .with_context(|| format!("creating {}", db.display()))
+}
+
+fn seed_records(
+    db: &Path,
+    staff_id: &str,
+    password: &str,
+    records: u32,
+    seed: u64,
+) -> anyhow::Result<()> {
+    let now = chrono::Utc::now;
+    let mut vault = Vault::sign_in(db, staff_id, password, now(), Policy::default())
+        .with_context(|| format!("signing in to {}", db.display()))?;
+    let trip = NewTrip {
+        id: records::new_id(now())?,
+        site_name: "シード用 出張先".into(),
+        site_address: "群馬県太田市浜町2-35".into(),
+        date: now().date_naive(),
+        mode: Mode::Uketsuke,
+        expected_count: Some(records),
+        from_office: false,
+    };
+    vault.write(|tx, s| records::insert_trip(tx, &trip, now(), s))?;
+    let mut rng = crate::synthetic::Rng::new(seed ^ (u64::from(std::process::id()) << 20));
+    let stdout = std::io::stdout();
+    for _ in 0..records {
+        let id = records::new_id(now())?;
+        let payload = crate::synthetic::applicant(&mut rng);
+        let jpeg = crate::synthetic::photo(&mut rng);
+        let photos = [PhotoIn {
+            role: PhotoRole::Original,
+            bytes: &jpeg,
+            media_type: "image/jpeg",
+        }];
+        vault.write(|tx, s| {
+            records::save_draft(tx, &id, &trip.id, &payload, &photos, now(), s)?;
+            records::finalize(tx, &id, now(), s)
+        })?;
+        // Only after the commit returned: the record is on disk.
+        let mut out = stdout.lock();
+        writeln!(out, "saved {id}")?;
+        out.flush()?;
     }
     Ok(())
 }

@@ -100,7 +100,14 @@ impl Keyring {
             .map_err(|e| VaultError::KeyringDamaged(e.to_string()))?;
         let tmp = path.with_extension("keys.tmp");
         {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let mut f = options.open(&tmp)?;
             f.write_all(&json)?;
             f.sync_all()?;
         }

@@ -103,6 +103,7 @@ impl Vault {
         let key = DataKey::generate()?;
         let vault_id = random_id()?;
         let mut conn = Connection::open(path)?;
+        owner_only(path)?;
         apply_key_and_pragmas(&conn, &key)?;
         schema::migrate(&mut conn)?;
         let mut ring = Keyring::new(
@@ -490,6 +491,17 @@ fn open_sealed(
         .try_into()
         .map_err(|_| VaultError::KeyringDamaged("the sealed key has the wrong size".into()))?;
     Ok(DataKey::from_bytes(arr))
+}
+
+/// Encrypted or not, a tablet's files are nobody else's business on the device.
+/// SQLite gives the WAL and shared-memory files the database file's permissions.
+fn owner_only(path: &Path) -> Result<(), VaultError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 fn random_id() -> Result<String, VaultError> {
