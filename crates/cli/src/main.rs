@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod synthetic;
 mod vault;
 
@@ -28,10 +29,25 @@ enum Command {
         #[command(subcommand)]
         command: PhotoCommand,
     },
+    /// Benchmarks (run them from bench/ with a release build).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Tablet vault tools: create one for a demo or test, recover one at the office.
     Vault {
         #[command(subcommand)]
         command: vault::VaultCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Vault unlock time and inserts per second, encrypted versus plain SQLite.
+    Vault {
+        /// How many records to insert into each database.
+        #[arg(long, default_value_t = 300)]
+        records: u32,
     },
 }
 
@@ -75,6 +91,9 @@ async fn main() -> anyhow::Result<()> {
             println!("{:?} {}x{}", photo.format, photo.width(), photo.height());
         }
         Command::Vault { command } => vault::run(command)?,
+        Command::Bench {
+            command: BenchCommand::Vault { records },
+        } => bench::vault(records)?,
     }
     Ok(())
 }

@@ -493,6 +493,22 @@ fn open_sealed(
     Ok(DataKey::from_bytes(arr))
 }
 
+/// For `bench/` only: a connection to a fresh file with the vault's pragmas and schema,
+/// encrypted with `key` or, with `None`, plain SQLite, so the two can be compared on
+/// the same code path.
+pub fn open_for_benchmark(path: &Path, key: Option<&DataKey>) -> Result<Connection, VaultError> {
+    let mut conn = Connection::open(path)?;
+    match key {
+        Some(k) => apply_key_and_pragmas(&conn, k)?,
+        None => conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
+        )?,
+    }
+    schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
 /// Encrypted or not, a tablet's files are nobody else's business on the device.
 /// SQLite gives the WAL and shared-memory files the database file's permissions.
 fn owner_only(path: &Path) -> Result<(), VaultError> {
