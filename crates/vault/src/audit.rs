@@ -32,10 +32,16 @@ pub enum Action {
     VaultCreated,
     /// The vault's contents were exported (office recovery).
     Export,
+    /// A record was created (as a draft).
+    RecordCreated,
+    /// A finalized record was opened for viewing.
+    RecordViewed,
     /// A record was finalized.
     RecordFinalized,
     /// A finalized record was amended.
     RecordAmended,
+    /// A sent record's personal data and photos were deleted from the tablet.
+    Purged,
 }
 
 impl Action {
@@ -51,7 +57,10 @@ impl Action {
             Action::StaffRemoved => "staff_removed",
             Action::VaultCreated => "vault_created",
             Action::Export => "export",
+            Action::RecordCreated => "record_created",
+            Action::RecordViewed => "record_viewed",
             Action::RecordFinalized => "record_finalized",
+            Action::Purged => "purged",
             Action::RecordAmended => "record_amended",
         }
     }

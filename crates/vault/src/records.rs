@@ -5,7 +5,7 @@
 //! its photos are stored together or not at all. Every text a person typed passes the
 //! 個人番号 guard before anything is written.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
@@ -204,6 +204,7 @@ pub fn save_draft(
         .optional()?;
     match state.as_deref() {
         None => {
+            audit::append(tx, now, staff, audit::Action::RecordCreated, id)?;
             let created = tx.execute(
                 "INSERT INTO records (id, version, trip_id, state, payload, created_at, created_by)
                  SELECT ?1, 1, ?2, 'draft', ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM trips WHERE id = ?2)",
@@ -420,6 +421,118 @@ pub fn intact(conn: &Connection, id: &str, version: i64) -> Result<bool, VaultEr
         }
     }
     Ok(content_hash(conn, id, version, &payload)? == hash)
+}
+
+/// Opens the newest version of a record for a staff member; viewing a finalized
+/// record is audited (drafts are the staff member's own work in progress).
+pub fn view(
+    tx: &Transaction<'_>,
+    id: &str,
+    now: DateTime<Utc>,
+    staff: &str,
+) -> Result<Option<RecordRow>, VaultError> {
+    let row = latest(tx, id)?;
+    if row.as_ref().is_some_and(|r| r.state != "draft") {
+        audit::append(tx, now, staff, audit::Action::RecordViewed, id)?;
+    }
+    Ok(row)
+}
+
+/// The office's manifest listed this version and all its photos: it is Sent.
+pub fn mark_sent(
+    tx: &Transaction<'_>,
+    id: &str,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    let changed = tx.execute(
+        "UPDATE records SET state = 'sent', sent_at = ?3 WHERE id = ?1 AND version = ?2 AND state = 'finalized'",
+        params![id, version, now.to_rfc3339()],
+    )?;
+    if changed == 0 {
+        return Err(VaultError::Missing(format!(
+            "finalized record {id} version {version}"
+        )));
+    }
+    tx.execute(
+        "UPDATE outbox SET state = 'sent', updated_at = ?3 WHERE record_id = ?1 AND record_version = ?2",
+        params![id, version, now.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// How long sent records keep their personal data on the tablet; the office sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Until the end of the (Japanese) day on which the office confirmed them.
+    EndOfDay,
+    /// For this long after the office confirmed them.
+    For(chrono::Duration),
+}
+
+/// Japan has one time zone and no daylight saving: +09:00 all year.
+fn jst() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset")
+}
+
+/// Deletes the personal data and photos of every record whose newest version was Sent
+/// long enough ago: payloads are emptied, photos no record still needs are deleted
+/// (with `secure_delete` on, their pages are overwritten), the trip's count is kept.
+/// Returns how many records were purged.
+pub fn purge_due(
+    tx: &Transaction<'_>,
+    retention: Retention,
+    now: DateTime<Utc>,
+    staff: &str,
+) -> Result<usize, VaultError> {
+    let cutoff = match retention {
+        Retention::EndOfDay => {
+            let today = now.with_timezone(&jst()).date_naive();
+            let midnight = today.and_hms_opt(0, 0, 0).unwrap_or_default();
+            jst()
+                .from_local_datetime(&midnight)
+                .single()
+                .map_or(now, |t| t.with_timezone(&Utc))
+        }
+        Retention::For(d) => now - d,
+    };
+    let due: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT r.id, r.trip_id FROM records r
+             WHERE r.version = (SELECT MAX(version) FROM records WHERE id = r.id)
+               AND r.state = 'sent' AND r.sent_at <= ?1",
+        )?;
+        let rows = stmt.query_map([cutoff.to_rfc3339()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (id, trip_id) in &due {
+        tx.execute("DELETE FROM record_photos WHERE record_id = ?1", [id])?;
+        tx.execute(
+            "UPDATE records SET payload = '{}', state = 'purged' WHERE id = ?1",
+            [id],
+        )?;
+        tx.execute(
+            "INSERT INTO purged_counts (trip_id, records) VALUES (?1, 1)
+             ON CONFLICT (trip_id) DO UPDATE SET records = records + 1",
+            [trip_id],
+        )?;
+        audit::append(tx, now, staff, audit::Action::Purged, id)?;
+    }
+    tx.execute(
+        "DELETE FROM photos WHERE sha256 NOT IN (SELECT sha256 FROM record_photos)",
+        [],
+    )?;
+    Ok(due.len())
+}
+
+/// The number of records taken at a trip, purged ones included (the day's tally).
+pub fn trip_count(conn: &Connection, trip_id: &str) -> Result<i64, VaultError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT COUNT(DISTINCT id) FROM records WHERE trip_id = ?1 AND state != 'purged')
+              + COALESCE((SELECT records FROM purged_counts WHERE trip_id = ?1), 0)",
+        [trip_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// A photo's bytes by its SHA-256.

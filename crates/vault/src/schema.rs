@@ -88,6 +88,12 @@ pub(crate) const STEPS: &[&str] = &[
          PRIMARY KEY (record_id, record_version),
          FOREIGN KEY (record_id, record_version) REFERENCES records (id, version)
      ) STRICT;",
+    // 4: when the office confirmed a record, and the counts that outlive a purge.
+    "ALTER TABLE records ADD COLUMN sent_at TEXT;
+     CREATE TABLE purged_counts (
+         trip_id TEXT PRIMARY KEY NOT NULL REFERENCES trips (id),
+         records INTEGER NOT NULL CHECK (records >= 0)
+     ) STRICT;",
 ];
 
 /// The newest schema version this build knows.

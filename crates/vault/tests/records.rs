@@ -223,3 +223,113 @@ fn a_record_needs_an_existing_trip() {
         .expect_err("no trip");
     assert!(matches!(e, VaultError::Missing(_)), "got {e:?}");
 }
+
+#[test]
+fn sent_records_are_purged_at_the_end_of_the_day_and_the_tally_remains() {
+    let (_d, mut v) = signed_in();
+    let trip = trip(&mut v);
+    let id = records::new_id(now()).expect("id");
+    let photos = [PhotoIn {
+        role: PhotoRole::Original,
+        bytes: JPEG,
+        media_type: "image/jpeg",
+    }];
+    v.write(|tx, s| {
+        records::save_draft(
+            tx,
+            &id,
+            &trip,
+            &json!({"name": "桐生 一郎"}),
+            &photos,
+            now(),
+            s,
+        )
+    })
+    .expect("draft");
+    v.write(|tx, s| records::finalize(tx, &id, now(), s))
+        .expect("finalize");
+    // Nothing is purged before the office has confirmed it.
+    let later = now() + chrono::Duration::days(3);
+    assert_eq!(
+        v.write(|tx, s| records::purge_due(tx, records::Retention::EndOfDay, later, s))
+            .expect("purge"),
+        0,
+        "unsent records are never purged"
+    );
+
+    // now() is 19:00 JST; the office confirms at 19:00, the day ends at 24:00 JST (15:00 UTC).
+    v.write(|tx, _| records::mark_sent(tx, &id, 1, now()))
+        .expect("sent");
+    let same_evening = DateTime::parse_from_rfc3339("2026-11-26T14:59:00Z")
+        .expect("t")
+        .with_timezone(&Utc);
+    assert_eq!(
+        v.write(|tx, s| records::purge_due(tx, records::Retention::EndOfDay, same_evening, s))
+            .expect("purge"),
+        0,
+        "kept until the day ends"
+    );
+    let next_morning = DateTime::parse_from_rfc3339("2026-11-26T15:01:00Z")
+        .expect("t")
+        .with_timezone(&Utc);
+    assert_eq!(
+        v.write(|tx, s| records::purge_due(tx, records::Retention::EndOfDay, next_morning, s))
+            .expect("purge"),
+        1
+    );
+
+    let row = records::latest(v.conn(), &id)
+        .expect("read")
+        .expect("the record's shell remains");
+    assert_eq!(row.state, "purged");
+    assert_eq!(row.payload, json!({}), "no personal data remains");
+    let photos_left: i64 = v
+        .conn()
+        .query_row("SELECT COUNT(*) FROM photos", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(photos_left, 0, "the photo is deleted");
+    assert_eq!(
+        records::trip_count(v.conn(), &trip).expect("tally"),
+        1,
+        "the day's tally keeps the purged record"
+    );
+    let actions: Vec<String> = outreach_vault::audit::events(v.conn())
+        .expect("events")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in ["record_created", "record_finalized", "purged"] {
+        assert!(
+            actions.iter().any(|x| x == a),
+            "{a} must be audited: {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn viewing_a_finalized_record_is_audited() {
+    let (_d, mut v) = signed_in();
+    let trip = trip(&mut v);
+    let id = records::new_id(now()).expect("id");
+    v.write(|tx, s| records::save_draft(tx, &id, &trip, &json!({}), &[], now(), s))
+        .expect("draft");
+    v.write(|tx, s| records::view(tx, &id, now(), s))
+        .expect("view draft");
+    let count = |v: &Vault| {
+        outreach_vault::audit::events(v.conn())
+            .expect("events")
+            .iter()
+            .filter(|e| e.action == "record_viewed")
+            .count()
+    };
+    assert_eq!(
+        count(&v),
+        0,
+        "opening one's own draft is not a view of a finalized record"
+    );
+    v.write(|tx, s| records::finalize(tx, &id, now(), s))
+        .expect("finalize");
+    v.write(|tx, s| records::view(tx, &id, now(), s))
+        .expect("view");
+    assert_eq!(count(&v), 1);
+}
