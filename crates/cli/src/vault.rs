@@ -60,6 +60,39 @@ pub enum VaultCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print a roster entry (ID, name, public key, password-wrapped private key) as
+    /// JSON, as the office makes one when a staff member's password is set.
+    RosterEntry {
+        /// Login ID.
+        #[arg(long)]
+        staff_id: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Key-derivation cost.
+        #[arg(long, value_enum, default_value_t = Kdf::Calibrated)]
+        kdf: Kdf,
+    },
+    /// Add the staff members of a roster file (a JSON list of roster entries) to a
+    /// vault, signed in as a staff member already on it. Entries already present are
+    /// left as they are.
+    RosterImport {
+        /// The vault file.
+        #[arg(long)]
+        db: PathBuf,
+        /// The roster file.
+        #[arg(long)]
+        roster: PathBuf,
+        /// Who signs in to add them.
+        #[arg(long)]
+        staff_id: String,
+        /// Read that staff member's password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     /// Open a tablet's vault with the office recovery key.
     Recover {
         /// The tablet's vault file (its keyring FILE.keys must be beside it).
@@ -120,6 +153,51 @@ pub fn run(command: VaultCommand) -> anyhow::Result<()> {
             }
             seed_records(&db, &staff_id, &password, records, seed)?;
         }
+        VaultCommand::RosterEntry {
+            staff_id,
+            name,
+            password_stdin: _,
+            kdf,
+        } => {
+            let password = read_password()?;
+            let key = SecretKey::generate()?;
+            let entry = RosterEntry {
+                wrap: PasswordWrap::wrap(&key, &password, kdf_params(kdf)?, staff_id.as_bytes())?,
+                public_key: key.public_key(),
+                staff_id,
+                name,
+            };
+            println!("{}", serde_json::to_string_pretty(&entry)?);
+        }
+        VaultCommand::RosterImport {
+            db,
+            roster,
+            staff_id,
+            password_stdin: _,
+        } => {
+            let password = read_password()?;
+            let entries: Vec<RosterEntry> = serde_json::from_slice(
+                &std::fs::read(&roster).with_context(|| format!("reading {}", roster.display()))?,
+            )
+            .with_context(|| format!("{} is not a list of roster entries", roster.display()))?;
+            let mut vault = Vault::sign_in(
+                &db,
+                &staff_id,
+                &password,
+                chrono::Utc::now(),
+                Policy::default(),
+            )
+            .with_context(|| format!("signing in to {}", db.display()))?;
+            let mut added = 0;
+            for entry in &entries {
+                match vault.add_staff(entry, chrono::Utc::now()) {
+                    Ok(()) => added += 1,
+                    Err(outreach_vault::VaultError::StaffExists(_)) => {}
+                    Err(e) => return Err(e).with_context(|| format!("adding {}", entry.staff_id)),
+                }
+            }
+            println!("added {added} of {} staff members", entries.len());
+        }
         VaultCommand::Recover {
             db,
             office_key,
@@ -152,21 +230,7 @@ fn create(
     office_public_key: Option<String>,
     kdf: Kdf,
 ) -> anyhow::Result<()> {
-    let params = match kdf {
-        Kdf::Calibrated => {
-            let (p, took) = KdfParams::calibrated(Duration::from_millis(300))?;
-            eprintln!(
-                "key derivation: m={} KiB t={} p={} ({} ms here)",
-                p.m_kib,
-                p.t,
-                p.p,
-                took.as_millis()
-            );
-            p
-        }
-        Kdf::Rfc9106 => KdfParams::RFC9106_SECOND,
-        Kdf::Test => KdfParams::FOR_TESTS,
-    };
+    let params = kdf_params(kdf)?;
     let office = match office_public_key {
         Some(b64) => serde_json::from_value::<PublicKey>(serde_json::Value::String(b64))
             .context("--office-public-key is not a base64 X25519 public key")?,
@@ -190,6 +254,24 @@ fn create(
     };
     Vault::create(db, &office, &[entry], chrono::Utc::now())
         .with_context(|| format!("creating {}", db.display()))
+}
+
+fn kdf_params(kdf: Kdf) -> anyhow::Result<KdfParams> {
+    Ok(match kdf {
+        Kdf::Calibrated => {
+            let (p, took) = KdfParams::calibrated(Duration::from_millis(300))?;
+            eprintln!(
+                "key derivation: m={} KiB t={} p={} ({} ms here)",
+                p.m_kib,
+                p.t,
+                p.p,
+                took.as_millis()
+            );
+            p
+        }
+        Kdf::Rfc9106 => KdfParams::RFC9106_SECOND,
+        Kdf::Test => KdfParams::FOR_TESTS,
+    })
 }
 
 fn seed_records(

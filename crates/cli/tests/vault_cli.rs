@@ -190,3 +190,69 @@ fn a_wrong_office_key_and_an_existing_vault_are_refused() {
         "an existing vault is never overwritten"
     );
 }
+
+#[test]
+fn a_roster_file_adds_staff_who_can_then_sign_in() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = create(dir.path());
+    let entry = outreach(
+        &[
+            "vault",
+            "roster-entry",
+            "--staff-id",
+            "s002",
+            "--name",
+            "桐生一郎",
+            "--password-stdin",
+            "--kdf",
+            "test",
+        ],
+        "ichiro-pass\n",
+    );
+    assert!(
+        entry.status.success(),
+        "roster-entry: {}",
+        String::from_utf8_lossy(&entry.stderr)
+    );
+    let text = String::from_utf8(entry.stdout).expect("utf-8");
+    assert!(
+        !text.contains("ichiro-pass"),
+        "a roster entry never carries the password"
+    );
+    let roster = dir.path().join("roster.json");
+    std::fs::write(&roster, format!("[{text}]")).expect("write roster");
+
+    let imported = outreach(
+        &[
+            "vault",
+            "roster-import",
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--roster",
+            roster.to_str().expect("utf-8"),
+            "--staff-id",
+            "s001",
+            "--password-stdin",
+        ],
+        "hanako-pass\n",
+    );
+    assert!(
+        imported.status.success(),
+        "import: {}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&imported.stdout).trim(),
+        "added 1 of 1 staff members"
+    );
+
+    let v = outreach_vault::Vault::sign_in(
+        &db,
+        "s002",
+        "ichiro-pass",
+        chrono::Utc::now(),
+        outreach_vault::Policy::default(),
+    )
+    .expect("the imported staff member signs in with their own password");
+    assert_eq!(v.staff_name().expect("name"), "桐生一郎");
+}
