@@ -8,6 +8,8 @@ fn main() {
             "server_status",
             "sign_in",
             "sign_out",
+            "lock_session",
+            "take_unsaved",
         ]),
     ))
     .expect("tauri build script failed");

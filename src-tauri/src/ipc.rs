@@ -15,6 +15,8 @@ pub struct AppInfo {
     pub device_name: String,
     /// The office server this tablet syncs with, if one is configured.
     pub server_url: Option<String>,
+    /// Seconds without a touch or a key after which the app locks itself.
+    pub idle_lock_seconds: u32,
 }
 
 /// The office server as last seen from this tablet.

@@ -22,6 +22,8 @@ pub struct AppConfig {
     pub probe_timeout: Duration,
     /// The vault file (`OUTREACH_VAULT`); by default `vault.db` in the app's data folder.
     pub vault_path: Option<PathBuf>,
+    /// Lock after this long without a touch or a key (`OUTREACH_IDLE_LOCK_SECS`, 300).
+    pub idle_lock: Duration,
 }
 
 impl AppConfig {
@@ -33,6 +35,12 @@ impl AppConfig {
                 .filter(|s| !s.trim().is_empty()),
             probe_timeout: Duration::from_secs(3),
             vault_path: std::env::var_os("OUTREACH_VAULT").map(PathBuf::from),
+            idle_lock: Duration::from_secs(
+                std::env::var("OUTREACH_IDLE_LOCK_SECS")
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(300),
+            ),
         }
     }
 }

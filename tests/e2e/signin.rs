@@ -60,3 +60,28 @@ async fn a_wrong_password_is_refused_the_right_one_signs_in_and_sign_out_clears_
     s.screenshot("signed-out").await.expect("screenshot");
     s.finish().await.expect("clean end");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run `make e2e`"]
+async fn the_app_locks_itself_when_left_alone_and_says_why() {
+    let mut s = Session::start_with("idle-lock", &[("OUTREACH_IDLE_LOCK_SECS", "2")])
+        .await
+        .expect("the app starts");
+    s.wait_for("#signin-screen").await.expect("sign-in screen");
+    s.sign_in().await.expect("signed in");
+    let notice = s
+        .wait_for_text("#sign-in-notice", "ロックしました")
+        .await
+        .expect("locked after 2 s idle");
+    assert!(
+        notice.contains("暗号化して保存"),
+        "staff are told their input is kept: {notice}"
+    );
+    let html = s.source().await.expect("source");
+    assert!(
+        !html.contains(STAFF_NAME),
+        "the locked screen shows nothing of the staff member"
+    );
+    s.screenshot("locked").await.expect("screenshot");
+    s.finish().await.expect("clean end");
+}

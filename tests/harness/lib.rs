@@ -45,6 +45,12 @@ impl Session {
     /// Starts a server, a display, tauri-driver and the app. `name` names the
     /// screenshot folder.
     pub async fn start(name: &str) -> anyhow::Result<Self> {
+        Self::start_with(name, &[]).await
+    }
+
+    /// Like [`Session::start`], with extra environment for the app (for example a
+    /// short idle-lock time).
+    pub async fn start_with(name: &str, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let server_data = tempfile::tempdir()?;
         let store = outreach_server::store::SqliteStore::open_in(server_data.path()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -93,6 +99,7 @@ impl Session {
                 .env("DISPLAY", &display)
                 .env("OUTREACH_SERVER_URL", format!("http://{server_addr}"))
                 .env("OUTREACH_VAULT", &vault)
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())
                 .kill_on_drop(true)
@@ -104,6 +111,11 @@ impl Session {
         wait_for_port(port)
             .await
             .context("tauri-driver did not start listening")?;
+        // tauri-driver accepts before its WebKitWebDriver does; a session request sent
+        // in between fails, so wait for the native driver too.
+        wait_for_port(native_port)
+            .await
+            .context("WebKitWebDriver did not start listening")?;
 
         let mut caps = serde_json::Map::new();
         caps.insert(
@@ -175,6 +187,16 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         bail!("{css} never contained {needle:?} within {WAIT:?}; last text: {last:?}")
+    }
+
+    /// Signs the roster's staff member in and waits for the home screen.
+    pub async fn sign_in(&mut self) -> anyhow::Result<()> {
+        self.type_into("#staff-id", STAFF_ID).await?;
+        self.type_into("#password", STAFF_PASSWORD).await?;
+        self.click("#sign-in").await?;
+        self.wait_for_text("#home-screen", STAFF_NAME)
+            .await
+            .map(|_| ())
     }
 
     /// Types `text` into the input matching `css`.

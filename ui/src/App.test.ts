@@ -1,11 +1,19 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { appInfo, serverStatus, signIn, signOut } from './lib/ipc';
+import { appInfo, lockSession, serverStatus, signIn, signOut, takeUnsaved } from './lib/ipc';
 
 vi.mock('./lib/ipc', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./lib/ipc')>();
-  return { ...actual, appInfo: vi.fn(), serverStatus: vi.fn(), signIn: vi.fn(), signOut: vi.fn() };
+  return {
+    ...actual,
+    appInfo: vi.fn(),
+    serverStatus: vi.fn(),
+    signIn: vi.fn(),
+    signOut: vi.fn(),
+    lockSession: vi.fn(),
+    takeUnsaved: vi.fn(),
+  };
 });
 
 function input(id: string): HTMLInputElement {
@@ -17,7 +25,7 @@ function input(id: string): HTMLInputElement {
 }
 
 beforeEach(() => {
-  vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null });
+  vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null, idleLockSeconds: 300 });
   vi.mocked(serverStatus).mockResolvedValue({
     reachable: false,
     serverVersion: null,
@@ -27,6 +35,8 @@ beforeEach(() => {
   });
   vi.mocked(signIn).mockResolvedValue({ staffId: 'ST-001', staffName: '山田 太郎' });
   vi.mocked(signOut).mockResolvedValue(undefined);
+  vi.mocked(lockSession).mockResolvedValue(undefined);
+  vi.mocked(takeUnsaved).mockResolvedValue(null);
 });
 
 describe('App', () => {
@@ -54,5 +64,21 @@ describe('App', () => {
     expect(input('password').value).toBe('');
     expect(screen.queryByText(/山田/)).toBeNull();
     expect(signOut).toHaveBeenCalledTimes(1);
+  });
+
+  it('locks after the idle time, says why, and keeps the input through the vault', async () => {
+    vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null, idleLockSeconds: 1 });
+    render(App);
+    await fireEvent.input(input('staff-id'), { target: { value: 'ST-001' } });
+    await fireEvent.input(input('password'), { target: { value: 'secret' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'サインイン' }));
+    await screen.findByRole('heading', { name: 'ようこそ、山田 太郎さん' });
+    expect(takeUnsaved).toHaveBeenCalledTimes(1);
+
+    const notice = await screen.findByText(/ロックしました/, {}, { timeout: 3000 });
+    expect(notice.id).toBe('sign-in-notice');
+    expect(document.getElementById('home-screen')).toBeNull();
+    expect(screen.queryByText(/山田/)).toBeNull();
+    expect(lockSession).toHaveBeenCalledWith('{}');
   });
 });

@@ -346,6 +346,46 @@ impl Vault {
         Ok(())
     }
 
+    /// Locks after idle time: keeps `unsaved` (the screen's input, as the UI serialised
+    /// it) encrypted in the vault for this staff member, records the lock and closes
+    /// the vault. Input holding a probable 個人番号 is not kept ([`VaultError::MyNumber`]),
+    /// but the vault is closed all the same.
+    pub fn lock_keeping(mut self, unsaved: &str, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let kept = if outreach_domain::contains_my_number(unsaved) {
+            Err(VaultError::MyNumber)
+        } else {
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "INSERT INTO unsaved_input (staff_id, saved_at, content) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (staff_id) DO UPDATE SET saved_at = excluded.saved_at, content = excluded.content",
+                rusqlite::params![self.staff_id, now.to_rfc3339(), unsaved],
+            )?;
+            tx.commit()?;
+            Ok(())
+        };
+        self.close(audit::Action::Lock, now)?;
+        kept
+    }
+
+    /// The input kept at the signed-in staff member's last idle lock, removed from the
+    /// vault as it is handed back.
+    pub fn take_unsaved(&mut self) -> Result<Option<String>, VaultError> {
+        let tx = self.conn.transaction()?;
+        let content: Option<String> = tx
+            .query_row(
+                "SELECT content FROM unsaved_input WHERE staff_id = ?1",
+                [&self.staff_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        tx.execute(
+            "DELETE FROM unsaved_input WHERE staff_id = ?1",
+            [&self.staff_id],
+        )?;
+        tx.commit()?;
+        Ok(content)
+    }
+
     /// Records a sign-out or an idle lock and closes the vault; the key is wiped from
     /// memory with it.
     pub fn close(mut self, action: audit::Action, now: DateTime<Utc>) -> Result<(), VaultError> {

@@ -94,6 +94,13 @@ pub(crate) const STEPS: &[&str] = &[
          trip_id TEXT PRIMARY KEY NOT NULL REFERENCES trips (id),
          records INTEGER NOT NULL CHECK (records >= 0)
      ) STRICT;",
+    // 5: what a staff member was typing when the tablet locked itself, until they
+    // sign in again.
+    "CREATE TABLE unsaved_input (
+         staff_id TEXT PRIMARY KEY NOT NULL,
+         saved_at TEXT NOT NULL,
+         content  TEXT NOT NULL
+     ) STRICT;",
 ];
 
 /// The newest schema version this build knows.

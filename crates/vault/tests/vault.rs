@@ -375,3 +375,41 @@ fn a_vault_from_a_newer_app_is_refused_untouched() {
         "got {e:?}"
     );
 }
+
+#[test]
+fn an_idle_lock_keeps_unsaved_input_for_the_same_staff_member_only() {
+    let t = tablet();
+    let v =
+        Vault::sign_in(&t.path, "s001", "hanako-pass", t0(), Policy::default()).expect("sign in");
+    v.lock_keeping(r#"{"name":"新井 陽菜"}"#, t0())
+        .expect("lock keeps the input");
+    let mut other = Vault::sign_in(&t.path, "s002", "ichiro-pass", t0(), Policy::default())
+        .expect("other staff");
+    assert_eq!(
+        other.take_unsaved().expect("read"),
+        None,
+        "another staff member never sees someone else's input"
+    );
+    drop(other);
+    let mut v = Vault::sign_in(&t.path, "s001", "hanako-pass", t0(), Policy::default())
+        .expect("sign in again");
+    assert_eq!(
+        v.take_unsaved().expect("read").as_deref(),
+        Some(r#"{"name":"新井 陽菜"}"#),
+        "the input comes back"
+    );
+    assert_eq!(v.take_unsaved().expect("read"), None, "and only once");
+    let e = v
+        .lock_keeping("memo 123456789018", t0())
+        .expect_err("a 個人番号 is never kept");
+    assert!(matches!(e, VaultError::MyNumber));
+    let mut v = Vault::sign_in(&t.path, "s001", "hanako-pass", t0(), Policy::default())
+        .expect("the vault was locked all the same");
+    assert_eq!(v.take_unsaved().expect("read"), None);
+    let locks = audit::events(v.conn())
+        .expect("events")
+        .iter()
+        .filter(|e| e.action == "lock")
+        .count();
+    assert_eq!(locks, 2, "every idle lock is audited");
+}

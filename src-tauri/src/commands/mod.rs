@@ -10,6 +10,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         status::app_info,
         status::server_status,
         session::sign_in,
-        session::sign_out
+        session::sign_out,
+        session::lock_session,
+        session::take_unsaved
     ]
 }

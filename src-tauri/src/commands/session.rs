@@ -57,6 +57,39 @@ pub fn sign_out(session: State<'_, Session>) -> Result<(), IpcError> {
     Ok(())
 }
 
+/// Locks after idle time, keeping what the screen held (`unsaved`, serialised by the
+/// UI) encrypted in the vault until the same staff member signs in again.
+#[tauri::command]
+pub fn lock_session(unsaved: String, session: State<'_, Session>) -> Result<(), IpcError> {
+    let vault = session.0.lock().map_err(|_| IpcError::internal())?.take();
+    let Some(vault) = vault else { return Ok(()) };
+    match vault.lock_keeping(&unsaved, Utc::now()) {
+        Ok(()) => Ok(()),
+        Err(VaultError::MyNumber) => {
+            tracing::warn!("unsaved input held a probable 個人番号 and was not kept at lock");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "keeping unsaved input at lock");
+            Err(IpcError::internal())
+        }
+    }
+}
+
+/// The input kept at this staff member's last idle lock, if any (handed back once).
+#[tauri::command]
+pub fn take_unsaved(session: State<'_, Session>) -> Result<Option<String>, IpcError> {
+    let mut guard = session.0.lock().map_err(|_| IpcError::internal())?;
+    let vault = guard.as_mut().ok_or_else(|| IpcError {
+        code: "signed_out".to_owned(),
+        message: "サインインしてください。".to_owned(),
+    })?;
+    vault.take_unsaved().map_err(|e| {
+        tracing::error!(error = %e, "reading unsaved input");
+        IpcError::internal()
+    })
+}
+
 /// What staff read when a sign-in fails.
 fn sign_in_error(e: VaultError) -> IpcError {
     let (code, message) = match e {

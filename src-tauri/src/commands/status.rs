@@ -12,6 +12,7 @@ pub fn app_info(config: State<'_, AppConfig>) -> AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         device_name: device_name(),
         server_url: config.server_url.clone(),
+        idle_lock_seconds: u32::try_from(config.idle_lock.as_secs()).unwrap_or(u32::MAX),
     }
 }
 

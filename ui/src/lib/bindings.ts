@@ -11,7 +11,11 @@ deviceName: string,
 /**
  * The office server this tablet syncs with, if one is configured.
  */
-serverUrl: string | null, };
+serverUrl: string | null, 
+/**
+ * Seconds without a touch or a key after which the app locks itself.
+ */
+idleLockSeconds: number, };
 export type IpcError = { 
 /**
  * Stable code, e.g. `no_roster`, `wrong_password`.

@@ -44,7 +44,7 @@ describe('toIpcError', () => {
 
 describe('commands', () => {
   it('appInfo calls app_info without arguments', async () => {
-    const info = { version: '0.1.0', deviceName: 'tab-01', serverUrl: null };
+    const info = { version: '0.1.0', deviceName: 'tab-01', serverUrl: null, idleLockSeconds: 300 };
     invokeMock.mockResolvedValueOnce(info);
     await expect(appInfo()).resolves.toEqual(info);
     expect(invokeMock).toHaveBeenCalledWith('app_info', undefined);

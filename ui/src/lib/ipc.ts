@@ -56,3 +56,13 @@ export function signIn(request: SignInRequest): Promise<SignedIn> {
 export function signOut(): Promise<void> {
   return call<void>('sign_out');
 }
+
+/** Locks after idle time; `unsaved` (the screen's input, serialised) is kept encrypted until the same staff member signs in again. */
+export function lockSession(unsaved: string): Promise<void> {
+  return call<void>('lock_session', { unsaved });
+}
+
+/** The input kept at this staff member's last idle lock, or `null`. */
+export function takeUnsaved(): Promise<string | null> {
+  return call<string | null>('take_unsaved');
+}

@@ -22,6 +22,9 @@ export const t = {
     staffIdTooLong: '職員IDは32文字以内で入力してください。',
     passwordRequired: 'パスワードを入力してください。',
   },
+  session: {
+    locked: '一定時間操作がなかったため、ロックしました。入力中の内容は暗号化して保存しています。もう一度サインインしてください。',
+  },
   home: {
     welcome: (staffName: string) => `ようこそ、${staffName}さん`,
     signOut: 'サインアウト',

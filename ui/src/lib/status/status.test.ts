@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppInfo, ServerStatus } from '../bindings';
 import { describeServer, poll } from './status';
 
-const ENROLLED: AppInfo = { version: '0.1.0', deviceName: 'tab-01', serverUrl: 'https://office.example:8443' };
+const ENROLLED: AppInfo = { version: '0.1.0', deviceName: 'tab-01', serverUrl: 'https://office.example:8443', idleLockSeconds: 300 };
 const NOT_ENROLLED: AppInfo = { ...ENROLLED, serverUrl: null };
 
 function status(overrides: Partial<ServerStatus>): ServerStatus {
