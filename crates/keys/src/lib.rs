@@ -13,10 +13,12 @@
 //! not open here.
 
 mod error;
+mod login;
 mod password;
 mod seal;
 
 pub use error::KeyError;
+pub use login::{hash_login_password, verify_login_password};
 pub use password::{KdfParams, PasswordWrap, fold_password};
 pub use seal::{PublicKey, Sealed, SecretKey};
 

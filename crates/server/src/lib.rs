@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod migrations;
+pub mod staff;
 pub mod store;
 
 use std::future::Future;

@@ -17,6 +17,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Office staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Start the server.
     Serve {
         /// Folder for the embedded database and the server's files.
@@ -35,10 +40,72 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add a staff account: a login for the console and a key pair whose private key
+    /// is wrapped under the same password for the tablets.
+    Add {
+        /// Folder of the embedded database.
+        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
+        data: PathBuf,
+        /// PostgreSQL instead of embedded SQLite.
+        #[arg(long, env = "OUTREACH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Per-person login ID.
+        #[arg(long)]
+        id: String,
+        /// Name as shown to staff.
+        #[arg(long)]
+        name: String,
+        /// supervisor or staff.
+        #[arg(long, value_parser = ["supervisor", "staff"])]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Staff {
+            command:
+                StaffCommand::Add {
+                    data,
+                    database_url,
+                    id,
+                    name,
+                    role,
+                    password_stdin: _,
+                },
+        } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password")?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            let role = store::Role::parse(&role).context("role is supervisor or staff")?;
+            let kdf = outreach_server::staff::calibrated_kdf()?;
+            let account = outreach_server::staff::new_account(
+                &id,
+                &name,
+                role,
+                password,
+                kdf,
+                chrono::Utc::now(),
+            )?;
+            let store = store::open(&data, database_url.as_deref())
+                .await
+                .context("opening the database")?;
+            store
+                .insert_staff(&account)
+                .await
+                .with_context(|| format!("adding {id}"))?;
+            println!("added staff {id} ({})", role.as_str());
+            Ok(())
+        }
         Command::Serve {
             data,
             database_url,

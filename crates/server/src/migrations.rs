@@ -27,18 +27,32 @@ impl Migration {
 }
 
 /// Migrations for embedded SQLite, oldest first.
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "server_meta",
-    sql: include_str!("../migrations/sqlite/0001_server_meta.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "server_meta",
+        sql: include_str!("../migrations/sqlite/0001_server_meta.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "staff",
+        sql: include_str!("../migrations/sqlite/0002_staff.sql"),
+    },
+];
 
 /// Migrations for PostgreSQL, oldest first; the same versions and names as [`SQLITE`].
-pub const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "server_meta",
-    sql: include_str!("../migrations/postgres/0001_server_meta.sql"),
-}];
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "server_meta",
+        sql: include_str!("../migrations/postgres/0001_server_meta.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "staff",
+        sql: include_str!("../migrations/postgres/0002_staff.sql"),
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest() -> i64 {

@@ -5,7 +5,23 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use outreach_protocol::StorageKind;
 use tokio_postgres::NoTls;
 
-use super::{Store, StoreError};
+use super::{Role, StaffAccount, Store, StoreError};
+
+const STAFF_COLUMNS: &str = "staff_id, name, role, password_hash, public_key, key_wrap, created_at, disabled_at IS NOT NULL";
+
+fn staff_row(r: &tokio_postgres::Row) -> StaffAccount {
+    let role: String = r.get(2);
+    StaffAccount {
+        staff_id: r.get(0),
+        name: r.get(1),
+        role: Role::parse(&role).unwrap_or(Role::Staff),
+        password_hash: r.get(3),
+        public_key: r.get(4),
+        key_wrap: r.get(5),
+        created_at: r.get(6),
+        disabled: r.get(7),
+    }
+}
 use crate::migrations::{self, Migration};
 
 /// The PostgreSQL storage: a small connection pool.
@@ -136,5 +152,45 @@ impl Store for PostgresStore {
             .query_one("SELECT value FROM server_meta WHERE key = $1", &[&key])
             .await?;
         Ok(row.get(0))
+    }
+
+    async fn insert_staff(&self, a: &StaffAccount) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        let inserted = client
+            .execute(
+                "INSERT INTO staff (staff_id, name, role, password_hash, public_key, key_wrap, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (staff_id) DO NOTHING",
+                &[&a.staff_id, &a.name, &a.role.as_str(), &a.password_hash, &a.public_key, &a.key_wrap, &a.created_at],
+            )
+            .await?;
+        if inserted == 0 {
+            Err(StoreError::Conflict(format!("staff {}", a.staff_id)))
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn staff(&self, staff_id: &str) -> Result<Option<StaffAccount>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                &format!("SELECT {STAFF_COLUMNS} FROM staff WHERE staff_id = $1"),
+                &[&staff_id],
+            )
+            .await?;
+        Ok(row.as_ref().map(staff_row))
+    }
+
+    async fn active_staff(&self) -> Result<Vec<StaffAccount>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {STAFF_COLUMNS} FROM staff WHERE disabled_at IS NULL ORDER BY staff_id"
+                ),
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(staff_row).collect())
     }
 }

@@ -7,7 +7,23 @@ use async_trait::async_trait;
 use outreach_protocol::StorageKind;
 use rusqlite::{Connection, OptionalExtension};
 
-use super::{Store, StoreError};
+use super::{Role, StaffAccount, Store, StoreError};
+
+const STAFF_COLUMNS: &str = "staff_id, name, role, password_hash, public_key, key_wrap, created_at, disabled_at IS NOT NULL";
+
+fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> {
+    let role: String = r.get(2)?;
+    Ok(StaffAccount {
+        staff_id: r.get(0)?,
+        name: r.get(1)?,
+        role: Role::parse(&role).unwrap_or(Role::Staff),
+        password_hash: r.get(3)?,
+        public_key: r.get(4)?,
+        key_wrap: r.get(5)?,
+        created_at: r.get(6)?,
+        disabled: r.get(7)?,
+    })
+}
 use crate::migrations::{self, Migration};
 
 /// The SQLite storage. One connection serialises writes (SQLite allows one writer at
@@ -149,6 +165,43 @@ impl Store for SqliteStore {
                 [&key],
                 |r| r.get(0),
             )?)
+        })
+        .await
+    }
+
+    async fn insert_staff(&self, account: &StaffAccount) -> Result<(), StoreError> {
+        let a = account.clone();
+        self.with(move |c| {
+            let inserted = c.execute(
+                "INSERT INTO staff (staff_id, name, role, password_hash, public_key, key_wrap, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (staff_id) DO NOTHING",
+                rusqlite::params![a.staff_id, a.name, a.role.as_str(), a.password_hash, a.public_key, a.key_wrap, a.created_at],
+            )?;
+            if inserted == 0 { Err(StoreError::Conflict(format!("staff {}", a.staff_id))) } else { Ok(()) }
+        })
+        .await
+    }
+
+    async fn staff(&self, staff_id: &str) -> Result<Option<StaffAccount>, StoreError> {
+        let id = staff_id.to_owned();
+        self.with(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {STAFF_COLUMNS} FROM staff WHERE staff_id = ?1"),
+                [id],
+                staff_row,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn active_staff(&self) -> Result<Vec<StaffAccount>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {STAFF_COLUMNS} FROM staff WHERE disabled_at IS NULL ORDER BY staff_id"
+            ))?;
+            let rows = stmt.query_map([], staff_row)?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
         .await
     }

@@ -2,18 +2,16 @@
 //! on PostgreSQL (a fresh database per test on the server named by
 //! `OUTREACH_TEST_DATABASE_URL`; `make test` starts a throwaway one).
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{Storage, TestServer};
 use outreach_protocol::{ErrorBody, Health, StorageKind};
-use support::{Storage, TestServer};
 
 #[tokio::test]
 async fn health_reports_version_and_storage_on_every_storage() {
     for storage in Storage::all() {
         let server = TestServer::start(storage).await;
-        let response = support::get(server.url("/api/v1/health")).await;
+        let response = crate::support::get(server.url("/api/v1/health")).await;
         assert_eq!(
             response.status(),
             200,
@@ -47,7 +45,7 @@ async fn health_reports_version_and_storage_on_every_storage() {
 async fn unknown_routes_get_a_json_404_with_a_stable_code() {
     for storage in Storage::all() {
         let server = TestServer::start(storage).await;
-        let response = support::get(server.url("/api/v1/no-such-thing?name=太田")).await;
+        let response = crate::support::get(server.url("/api/v1/no-such-thing?name=太田")).await;
         assert_eq!(response.status(), 404);
         let body: ErrorBody = response.json().await.expect("error body is JSON");
         assert_eq!(body.code, "not_found", "clients branch on the code");
@@ -93,9 +91,9 @@ async fn reopening_keeps_data_and_does_not_migrate_twice() {
 async fn the_binary_serves_health_and_stops_cleanly_on_sigterm() {
     for storage in Storage::all() {
         let target = storage.fresh_target().await;
-        let mut child = support::spawn_binary(&target);
-        let addr = support::read_listening_line(&mut child).await;
-        let health: Health = support::get(format!("http://{addr}/api/v1/health"))
+        let mut child = crate::support::spawn_binary(&target);
+        let addr = crate::support::read_listening_line(&mut child).await;
+        let health: Health = crate::support::get(format!("http://{addr}/api/v1/health"))
             .await
             .json()
             .await

@@ -1,0 +1,187 @@
+//! Office staff accounts on both storages, and the key material they carry to tablets.
+
+use std::io::Write;
+
+use crate::support::Storage;
+use outreach_keys::{KdfParams, verify_login_password};
+use outreach_server::staff::{StaffError, new_account};
+use outreach_server::store::{Role, StoreError};
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
+        .expect("time")
+        .with_timezone(&chrono::Utc)
+}
+
+#[tokio::test]
+async fn accounts_are_stored_once_and_listed_for_the_roster() {
+    for storage in Storage::all() {
+        let target = storage.fresh_target().await;
+        let store = target.open().await;
+        let a = new_account(
+            "s001",
+            "太田 花子",
+            Role::Supervisor,
+            "hanako-pass-1",
+            KdfParams::FOR_TESTS,
+            now(),
+        )
+        .expect("account");
+        store.insert_staff(&a).await.expect("insert");
+        let again = new_account(
+            "s001",
+            "別人",
+            Role::Staff,
+            "another-pass",
+            KdfParams::FOR_TESTS,
+            now(),
+        )
+        .expect("account");
+        assert!(
+            matches!(
+                store.insert_staff(&again).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{storage:?}: a taken login ID is a conflict, not an overwrite"
+        );
+        let stored = store.staff("s001").await.expect("read").expect("exists");
+        assert_eq!(
+            stored, a,
+            "{storage:?}: what is stored reads back unchanged"
+        );
+        assert!(
+            verify_login_password("hanako-pass-1", &stored.password_hash),
+            "the console login works"
+        );
+        let roster = store.active_staff().await.expect("roster");
+        assert_eq!(
+            roster
+                .iter()
+                .map(|s| s.staff_id.as_str())
+                .collect::<Vec<_>>(),
+            ["s001"]
+        );
+        assert_eq!(store.staff("nobody").await.expect("read"), None);
+    }
+}
+
+#[test]
+fn the_key_material_opens_a_tablet_vault_with_the_same_password() {
+    let a = new_account(
+        "s002",
+        "桐生 一郎",
+        Role::Staff,
+        "ichiro-pass-1",
+        KdfParams::FOR_TESTS,
+        now(),
+    )
+    .expect("account");
+    // What a tablet receives: ID, name, public key and wrap; never the login hash.
+    let entry: outreach_vault::RosterEntry = serde_json::from_value(serde_json::json!({
+        "staff_id": a.staff_id,
+        "name": a.name,
+        "public_key": a.public_key,
+        "wrap": serde_json::from_str::<serde_json::Value>(&a.key_wrap).expect("wrap JSON"),
+    }))
+    .expect("the server's key material is a tablet roster entry");
+    assert!(
+        !a.key_wrap.contains(&a.password_hash),
+        "the wrap never carries the login hash"
+    );
+
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("vault.db");
+    let office = outreach_keys::SecretKey::generate().expect("office key");
+    outreach_vault::Vault::create(&path, &office.public_key(), &[entry], now())
+        .expect("create vault");
+    let v = outreach_vault::Vault::sign_in(
+        &path,
+        "s002",
+        "ichiro-pass-1",
+        now(),
+        outreach_vault::Policy::default(),
+    )
+    .expect("the office password opens the tablet");
+    assert_eq!(v.staff_name().expect("name"), "桐生 一郎");
+}
+
+#[test]
+fn bad_ids_names_and_short_passwords_are_refused() {
+    let make = |id: &str, name: &str, pw: &str| {
+        new_account(id, name, Role::Staff, pw, KdfParams::FOR_TESTS, now())
+    };
+    assert!(matches!(
+        make("s 1", "x", "long-enough"),
+        Err(StaffError::BadId)
+    ));
+    assert!(
+        matches!(make("../etc", "x", "long-enough"), Err(StaffError::BadId)),
+        "no path tricks in IDs"
+    );
+    assert!(matches!(
+        make("", "x", "long-enough"),
+        Err(StaffError::BadId)
+    ));
+    assert!(matches!(
+        make("s1", "  ", "long-enough"),
+        Err(StaffError::NoName)
+    ));
+    assert!(matches!(
+        make("s1", "x", "short"),
+        Err(StaffError::ShortPassword(8))
+    ));
+}
+
+#[tokio::test]
+async fn the_admin_cli_adds_staff_and_refuses_a_duplicate() {
+    for storage in Storage::all() {
+        let target = storage.fresh_target().await;
+        let add = || {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_outreach-server"))
+                .args(["staff", "add"])
+                .args(target.args())
+                .args([
+                    "--id",
+                    "clerk1",
+                    "--name",
+                    "新田 三郎",
+                    "--role",
+                    "staff",
+                    "--password-stdin",
+                ])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("outreach-server runs");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(b"clerk-pass-2026\n")
+                .expect("password");
+            child.wait_with_output().expect("wait")
+        };
+        let first = add();
+        assert!(
+            first.status.success(),
+            "{storage:?}: {}",
+            String::from_utf8_lossy(&first.stderr)
+        );
+        let second = add();
+        assert!(
+            !second.status.success(),
+            "{storage:?}: adding the same ID twice must fail"
+        );
+        let store = target.open().await;
+        let stored = store.staff("clerk1").await.expect("read").expect("exists");
+        assert!(verify_login_password(
+            "clerk-pass-2026",
+            &stored.password_hash
+        ));
+        assert!(
+            !String::from_utf8_lossy(&second.stderr).contains("clerk-pass-2026"),
+            "the password never appears in output"
+        );
+    }
+}
