@@ -35,14 +35,23 @@ pub struct ServerStatus {
     pub message: Option<String>,
 }
 
-/// A sign-in attempt.
-#[derive(Debug, Clone, Deserialize, TS)]
+/// A sign-in attempt. Its `Debug` hides the password.
+#[derive(Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignInRequest {
     /// The staff member's login ID.
     pub staff_id: String,
     /// Their password; never logged, dropped after the attempt.
     pub password: String,
+}
+
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("staff_id", &self.staff_id)
+            .field("password", &"…")
+            .finish()
+    }
 }
 
 /// A successful sign-in.

@@ -74,8 +74,8 @@ async fn the_app_locks_itself_when_left_alone_and_says_why() {
         .await
         .expect("locked after 2 s idle");
     assert!(
-        notice.contains("暗号化して保存"),
-        "staff are told their input is kept: {notice}"
+        !notice.contains("暗号化して保存"),
+        "with nothing typed, staff are not told that input was kept: {notice}"
     );
     let html = s.source().await.expect("source");
     assert!(

@@ -35,7 +35,7 @@ beforeEach(() => {
   });
   vi.mocked(signIn).mockResolvedValue({ staffId: 'ST-001', staffName: '山田 太郎' });
   vi.mocked(signOut).mockResolvedValue(undefined);
-  vi.mocked(lockSession).mockResolvedValue(undefined);
+  vi.mocked(lockSession).mockResolvedValue(true);
   vi.mocked(takeUnsaved).mockResolvedValue(null);
 });
 

@@ -211,7 +211,7 @@ pub fn run(command: VaultCommand) -> anyhow::Result<()> {
             let mut vault = Vault::open_with_office_key(&db, &secret)
                 .with_context(|| format!("opening {}", db.display()))?;
             if print_key {
-                println!("x'{}'", vault.data_key().to_hex());
+                println!("x'{}'", vault.data_key().to_hex().as_str());
             } else if let Some(out) = out {
                 let json = vault.export_json(chrono::Utc::now())?;
                 write_private(&out, &serde_json::to_vec_pretty(&json)?)?;
@@ -294,7 +294,7 @@ fn seed_records(
         from_office: false,
     };
     vault.write(|tx, s| records::insert_trip(tx, &trip, now(), s))?;
-    let mut rng = crate::synthetic::Rng::new(seed ^ (u64::from(std::process::id()) << 20));
+    let mut rng = crate::synthetic::Rng::new(seed);
     let stdout = std::io::stdout();
     for _ in 0..records {
         let id = records::new_id(now())?;

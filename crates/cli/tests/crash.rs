@@ -1,6 +1,8 @@
-//! Nothing the user was told is saved may be lost: a writer is killed with SIGKILL at
-//! random moments, hundreds of times, and after each kill the vault opens and every
-//! record the writer had reported saved is there and intact.
+//! Nothing the user was told is saved may be lost when the app dies: a writer is
+//! killed with SIGKILL at random moments, hundreds of times, and after each kill the
+//! vault opens and every record the writer had reported saved is there and intact.
+//! (A kill leaves the kernel's page cache alone, so this proves atomicity across a
+//! process crash; durability across a power cut rests on `synchronous = FULL`.)
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};

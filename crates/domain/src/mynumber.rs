@@ -99,15 +99,20 @@ fn candidates(text: &str) -> Vec<[u8; 12]> {
         if run.digits.len() == 12 {
             found.push(to_array(&run.digits));
         }
-        // Three groups of four, and not part of a longer chain of groups.
-        if run.digits.len() == 4 && !run.joined_to_previous && i + 2 < runs.len() {
+        // Three groups of four, not part of a longer chain of four-digit groups (a run of
+        // another length beside them, such as a date or a count, does not extend it).
+        let extends = |r: &Run| r.digits.len() == 4;
+        let continues_before = run.joined_to_previous && i > 0 && extends(&runs[i - 1]);
+        if run.digits.len() == 4 && !continues_before && i + 2 < runs.len() {
             let (b, c) = (&runs[i + 1], &runs[i + 2]);
-            let chain_continues = runs.get(i + 3).is_some_and(|r| r.joined_to_previous);
+            let continues_after = runs
+                .get(i + 3)
+                .is_some_and(|r| r.joined_to_previous && extends(r));
             if b.joined_to_previous
                 && c.joined_to_previous
                 && b.digits.len() == 4
                 && c.digits.len() == 4
-                && !chain_continues
+                && !continues_after
             {
                 let all: Vec<u8> = run
                     .digits
@@ -154,6 +159,10 @@ mod tests {
             "１２３４－５６７８－９０１８",
             "番号は1234　5678　9018です",
             "tel 0276-00-0000 / 123456789018",
+            // Regression (review): a neighbouring run of another length must not hide it.
+            "2025-01-05 1234 5678 9018",
+            "1234 5678 9018 2",
+            "No.5 1234-5678-9018",
         ] {
             assert!(
                 contains_my_number(s),

@@ -135,7 +135,10 @@ impl Wareki {
         if self.year == 0 {
             return Err(outside);
         }
-        let y = self.era.start().year() + self.year as i32 - 1;
+        let y = i32::try_from(self.year)
+            .ok()
+            .and_then(|y| self.era.start().year().checked_add(y - 1))
+            .ok_or(WarekiError::OutOfRange)?;
         if y < 1873 {
             return Err(WarekiError::OutOfRange);
         }

@@ -71,8 +71,19 @@ impl PublicKey {
     }
 
     /// From 32 bytes.
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+    /// From 32 bytes; only the canonical encoding (below 2^255 - 19, top bit clear) is
+    /// accepted, because the bytes enter the key derivation as they are, and a second
+    /// encoding of the same point would seal a copy that never opens.
+    pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, KeyError> {
+        let top_bit = bytes[31] & 0x80 != 0;
+        let at_least_p =
+            bytes[31] == 0x7f && bytes[1..31].iter().all(|b| *b == 0xff) && bytes[0] >= 0xed;
+        if top_bit || at_least_p {
+            return Err(KeyError::Malformed(
+                "a public key must be canonically encoded",
+            ));
+        }
+        Ok(Self(bytes))
     }
 }
 
@@ -201,8 +212,12 @@ mod pk_b64 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
         let v = crate::b64::deserialize(d)?;
-        v.try_into()
-            .map_err(|_| serde::de::Error::custom("a public key is 32 bytes"))
+        let bytes: [u8; 32] = v
+            .try_into()
+            .map_err(|_| serde::de::Error::custom("a public key is 32 bytes"))?;
+        super::PublicKey::from_bytes(bytes)
+            .map(|k| k.0)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -264,13 +279,37 @@ mod tests {
 
     #[test]
     fn a_low_order_public_key_is_refused() {
-        let zero = PublicKey::from_bytes([0u8; 32]);
+        let zero = PublicKey::from_bytes([0u8; 32]).expect("zero is canonical");
         assert!(
             matches!(
                 Sealed::seal(&zero, b"x", b"ctx"),
                 Err(KeyError::Malformed(_))
             ),
             "sealing to the zero point would leak the secret"
+        );
+    }
+
+    #[test]
+    fn non_canonical_public_keys_are_refused() {
+        let mut high = *SecretKey::generate().expect("key").public_key().as_bytes();
+        high[31] |= 0x80;
+        assert!(
+            PublicKey::from_bytes(high).is_err(),
+            "bit 255 set: a second encoding of a point"
+        );
+        let mut p = [0xffu8; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        assert!(
+            PublicKey::from_bytes(p).is_err(),
+            "2^255 - 19 itself is not canonical"
+        );
+        use base64::Engine;
+        let json = serde_json::to_string(&base64::engine::general_purpose::STANDARD.encode(high))
+            .expect("json");
+        assert!(
+            serde_json::from_str::<PublicKey>(&json).is_err(),
+            "deserialisation applies the same rule"
         );
     }
 

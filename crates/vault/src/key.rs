@@ -1,6 +1,6 @@
 //! The data key K that encrypts the whole vault.
 
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::VaultError;
 
@@ -28,13 +28,13 @@ impl DataKey {
 
     /// The key as lowercase hex, the form `outreach vault recover --print-key` shows
     /// and a standard SQLCipher tool accepts as `x'…'`.
-    pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    pub fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.0.iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// `PRAGMA key = "x'…'";`: a raw key, so SQLCipher's PBKDF2 is skipped.
-    pub(crate) fn pragma(&self) -> String {
-        format!("PRAGMA key = \"x'{}'\";", self.to_hex())
+    pub(crate) fn pragma(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", self.to_hex().as_str()))
     }
 }
 

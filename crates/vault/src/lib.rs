@@ -84,6 +84,8 @@ impl std::fmt::Debug for Vault {
     }
 }
 
+static SIGN_IN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Who opened the vault when it was opened with the office recovery key.
 pub const OFFICE: &str = "office";
 
@@ -145,6 +147,9 @@ impl Vault {
         if !path.exists() {
             return Err(VaultError::NotFound);
         }
+        // One attempt at a time in this process: concurrent attempts would each read
+        // the same failure count and so skip the back-off and the wipe.
+        let _one_at_a_time = SIGN_IN.lock().unwrap_or_else(|p| p.into_inner());
         let ring_path = keyring_path(path);
         let mut ring = Keyring::load(&ring_path)?;
         if ring.wiped_at.is_some() {
@@ -154,7 +159,10 @@ impl Vault {
             let wait = backoff(ring.failures);
             let until = last + chrono::Duration::from_std(wait).unwrap_or_default();
             if now < until {
-                let secs = (until - now).num_milliseconds().max(0) as u64;
+                // Capped at the back-off itself: a clock set back after a failure must
+                // not shut staff out for hours.
+                let secs = ((until - now).num_milliseconds().max(0) as u64)
+                    .min(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
                 return Err(VaultError::TooSoon {
                     wait_secs: secs.div_ceil(1000),
                 });
@@ -287,10 +295,10 @@ impl Vault {
         let mut ring = Keyring::load(&ring_path)?;
         let tx = self.conn.transaction()?;
         insert_staff(&tx, &mut ring, &self.key, entry, now, &self.staff_id)?;
-        // Keyring first: a crash between the two leaves a copy for a staff member the
-        // database does not list yet, which the next add simply replaces.
-        ring.save(&ring_path)?;
+        // Database first: a crash between the two leaves a roster row without a way in,
+        // and adding the person again (the row is upserted) completes it.
         tx.commit()?;
+        ring.save(&ring_path)?;
         Ok(())
     }
 
@@ -318,8 +326,8 @@ impl Vault {
             audit::Action::PasswordChanged,
             staff_id,
         )?;
-        ring.save(&ring_path)?;
         tx.commit()?;
+        ring.save(&ring_path)?;
         Ok(())
     }
 
@@ -332,8 +340,12 @@ impl Vault {
         if ring.staff.len() == before {
             return Err(VaultError::UnknownStaff(staff_id.to_owned()));
         }
+        // Keyring first here: once it is saved the person has no way in, whatever
+        // happens to the rest.
+        ring.save(&ring_path)?;
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM staff WHERE staff_id = ?1", [staff_id])?;
+        tx.execute("DELETE FROM unsaved_input WHERE staff_id = ?1", [staff_id])?;
         audit::append(
             &tx,
             now,
@@ -341,7 +353,6 @@ impl Vault {
             audit::Action::StaffRemoved,
             staff_id,
         )?;
-        ring.save(&ring_path)?;
         tx.commit()?;
         Ok(())
     }
@@ -350,19 +361,19 @@ impl Vault {
     /// it) encrypted in the vault for this staff member, records the lock and closes
     /// the vault. Input holding a probable 個人番号 is not kept ([`VaultError::MyNumber`]),
     /// but the vault is closed all the same.
-    pub fn lock_keeping(mut self, unsaved: &str, now: DateTime<Utc>) -> Result<(), VaultError> {
+    pub fn lock_keeping(self, unsaved: &str, now: DateTime<Utc>) -> Result<(), VaultError> {
         let kept = if outreach_domain::contains_my_number(unsaved) {
             Err(VaultError::MyNumber)
         } else {
-            let tx = self.conn.transaction()?;
-            tx.execute(
+            self.conn.execute(
                 "INSERT INTO unsaved_input (staff_id, saved_at, content) VALUES (?1, ?2, ?3)
                  ON CONFLICT (staff_id) DO UPDATE SET saved_at = excluded.saved_at, content = excluded.content",
                 rusqlite::params![self.staff_id, now.to_rfc3339(), unsaved],
-            )?;
-            tx.commit()?;
-            Ok(())
+            )
+            .map(|_| ())
+            .map_err(VaultError::from)
         };
+        // The lock is recorded and the vault closed whether or not the input was kept.
         self.close(audit::Action::Lock, now)?;
         kept
     }

@@ -119,6 +119,9 @@ fn guard(value: &serde_json::Value) -> Result<(), VaultError> {
         serde_json::Value::String(s) if outreach_domain::contains_my_number(s) => {
             Err(VaultError::MyNumber)
         }
+        serde_json::Value::Number(n) if outreach_domain::contains_my_number(&n.to_string()) => {
+            Err(VaultError::MyNumber)
+        }
         serde_json::Value::Array(items) => items.iter().try_for_each(guard),
         serde_json::Value::Object(map) => {
             map.keys()
@@ -494,7 +497,9 @@ pub fn purge_due(
                 .single()
                 .map_or(now, |t| t.with_timezone(&Utc))
         }
-        Retention::For(d) => now - d,
+        Retention::For(d) => now
+            .checked_sub_signed(d)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC),
     };
     let due: Vec<(String, String)> = {
         let mut stmt = tx.prepare(

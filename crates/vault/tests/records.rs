@@ -179,6 +179,24 @@ fn a_my_number_anywhere_is_refused_and_nothing_is_stored() {
         records::latest(v.conn(), &id).expect("read").is_none(),
         "nothing of the refused record is stored"
     );
+    // Regression (review): a number typed into a numeric field is checked as well.
+    let e = v
+        .write(|tx, s| {
+            records::save_draft(
+                tx,
+                &id,
+                &trip,
+                &json!({"tel": 123456789018u64}),
+                &[],
+                now(),
+                s,
+            )
+        })
+        .expect_err("refused");
+    assert!(
+        matches!(e, VaultError::MyNumber),
+        "a JSON number must pass the guard too: {e:?}"
+    );
 }
 
 #[test]

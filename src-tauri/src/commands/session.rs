@@ -58,16 +58,17 @@ pub fn sign_out(session: State<'_, Session>) -> Result<(), IpcError> {
 }
 
 /// Locks after idle time, keeping what the screen held (`unsaved`, serialised by the
-/// UI) encrypted in the vault until the same staff member signs in again.
+/// UI) encrypted in the vault until the same staff member signs in again. Answers
+/// whether the input was kept, so staff are never told it was when it was not.
 #[tauri::command]
-pub fn lock_session(unsaved: String, session: State<'_, Session>) -> Result<(), IpcError> {
+pub fn lock_session(unsaved: String, session: State<'_, Session>) -> Result<bool, IpcError> {
     let vault = session.0.lock().map_err(|_| IpcError::internal())?.take();
-    let Some(vault) = vault else { return Ok(()) };
+    let Some(vault) = vault else { return Ok(false) };
     match vault.lock_keeping(&unsaved, Utc::now()) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(true),
         Err(VaultError::MyNumber) => {
             tracing::warn!("unsaved input held a probable 個人番号 and was not kept at lock");
-            Ok(())
+            Ok(false)
         }
         Err(e) => {
             tracing::error!(error = %e, "keeping unsaved input at lock");

@@ -57,9 +57,9 @@ export function signOut(): Promise<void> {
   return call<void>('sign_out');
 }
 
-/** Locks after idle time; `unsaved` (the screen's input, serialised) is kept encrypted until the same staff member signs in again. */
-export function lockSession(unsaved: string): Promise<void> {
-  return call<void>('lock_session', { unsaved });
+/** Locks after idle time; `unsaved` (the screen's input, serialised) is kept encrypted until the same staff member signs in again. Resolves with whether it was kept. */
+export function lockSession(unsaved: string): Promise<boolean> {
+  return call<boolean>('lock_session', { unsaved });
 }
 
 /** The input kept at this staff member's last idle lock, or `null`. */
