@@ -486,6 +486,19 @@ impl Vault {
         Ok(out)
     }
 
+    /// Purges what the retention allows ([`records::purge_due`]), then checkpoints and
+    /// truncates the WAL, so the purged pages' old images do not linger there either.
+    pub fn purge(
+        &mut self,
+        retention: records::Retention,
+        now: DateTime<Utc>,
+    ) -> Result<usize, VaultError> {
+        let purged = self.write(|tx, staff| records::purge_due(tx, retention, now, staff))?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(purged)
+    }
+
     /// Read access for typed table handles.
     pub fn conn(&self) -> &Connection {
         &self.conn

@@ -527,6 +527,12 @@ pub fn purge_due(
         "DELETE FROM photos WHERE sha256 NOT IN (SELECT sha256 FROM record_photos)",
         [],
     )?;
+    // Input kept at an idle lock is residents' data too; it lives no longer than a
+    // sent record does.
+    tx.execute(
+        "DELETE FROM unsaved_input WHERE saved_at <= ?1",
+        [cutoff.to_rfc3339()],
+    )?;
     Ok(due.len())
 }
 

@@ -244,7 +244,7 @@ fn a_record_needs_an_existing_trip() {
 
 #[test]
 fn sent_records_are_purged_at_the_end_of_the_day_and_the_tally_remains() {
-    let (_d, mut v) = signed_in();
+    let (dir, mut v) = signed_in();
     let trip = trip(&mut v);
     let id = records::new_id(now()).expect("id");
     let photos = [PhotoIn {
@@ -291,9 +291,15 @@ fn sent_records_are_purged_at_the_end_of_the_day_and_the_tally_remains() {
         .expect("t")
         .with_timezone(&Utc);
     assert_eq!(
-        v.write(|tx, s| records::purge_due(tx, records::Retention::EndOfDay, next_morning, s))
+        v.purge(records::Retention::EndOfDay, next_morning)
             .expect("purge"),
         1
+    );
+    let wal = dir.path().join("vault.db-wal");
+    assert_eq!(
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
+        0,
+        "after a purge the WAL is checkpointed and truncated: no old page images linger"
     );
 
     let row = records::latest(v.conn(), &id)
