@@ -45,12 +45,30 @@ impl AppConfig {
     }
 }
 
+/// The client for the office server, made once at start (its TLS set-up is not free,
+/// and the status bar probes every few seconds); `None` when no server is configured.
+pub struct Office(pub Option<outreach_sync::OfficeClient>);
+
+impl Office {
+    fn from_config(config: &AppConfig) -> Self {
+        let client = config.server_url.as_deref().and_then(|url| {
+            outreach_sync::OfficeClient::new(url, config.probe_timeout)
+                .map_err(
+                    |e| tracing::error!(error = %e, "the office server client could not be made"),
+                )
+                .ok()
+        });
+        Self(client)
+    }
+}
+
 /// The signed-in staff member's open vault; `None` while signed out or locked.
 #[derive(Default)]
 pub struct Session(pub Mutex<Option<outreach_vault::Vault>>);
 
 /// Builds the app with its commands and state.
 pub fn builder(mut config: AppConfig) -> tauri::Builder<tauri::Wry> {
+    let office = Office::from_config(&config);
     tauri::Builder::default()
         .setup(move |app| {
             if config.vault_path.is_none() {
@@ -61,6 +79,7 @@ pub fn builder(mut config: AppConfig) -> tauri::Builder<tauri::Wry> {
             app.manage(config.clone());
             Ok(())
         })
+        .manage(office)
         .manage(Session::default())
         .invoke_handler(commands::handler())
 }

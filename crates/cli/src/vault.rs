@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::{Subcommand, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use outreach_keys::{KdfParams, PasswordWrap, PublicKey, SecretKey};
 use outreach_vault::records::{self, Mode, NewTrip, PhotoIn, PhotoRole};
 use outreach_vault::{Policy, RosterEntry, Vault};
@@ -16,18 +16,11 @@ pub enum VaultCommand {
     /// recovery key pair is made and its private key written beside the vault as
     /// FILE.office-key (for demos and tests; a real office keeps it offline).
     Create {
-        /// The vault file to create.
-        #[arg(long)]
-        db: PathBuf,
-        /// The staff member's login ID.
-        #[arg(long)]
-        staff_id: String,
+        #[command(flatten)]
+        who: AsStaff,
         /// The staff member's name.
         #[arg(long)]
         name: String,
-        /// Read the staff member's password from the first line of standard input.
-        #[arg(long, required = true)]
-        password_stdin: bool,
         /// The office recovery public key (base64), as the office server shows it.
         #[arg(long)]
         office_public_key: Option<String>,
@@ -41,15 +34,8 @@ pub enum VaultCommand {
     /// member and an office key beside it) when it does not exist; otherwise the
     /// password is checked as at the tablet's sign-in.
     Seed {
-        /// The vault file.
-        #[arg(long)]
-        db: PathBuf,
-        /// The staff member who writes the records.
-        #[arg(long)]
-        staff_id: String,
-        /// Read the password from the first line of standard input.
-        #[arg(long, required = true)]
-        password_stdin: bool,
+        #[command(flatten)]
+        who: AsStaff,
         /// How many records.
         #[arg(long)]
         records: u32,
@@ -80,18 +66,11 @@ pub enum VaultCommand {
     /// vault, signed in as a staff member already on it. Entries already present are
     /// left as they are.
     RosterImport {
-        /// The vault file.
-        #[arg(long)]
-        db: PathBuf,
+        #[command(flatten)]
+        who: AsStaff,
         /// The roster file.
         #[arg(long)]
         roster: PathBuf,
-        /// Who signs in to add them.
-        #[arg(long)]
-        staff_id: String,
-        /// Read that staff member's password from the first line of standard input.
-        #[arg(long, required = true)]
-        password_stdin: bool,
     },
     /// Open a tablet's vault with the office recovery key.
     Recover {
@@ -114,6 +93,20 @@ pub enum VaultCommand {
     },
 }
 
+/// Which vault, as which staff member; the password comes from standard input.
+#[derive(Args)]
+pub struct AsStaff {
+    /// The vault file.
+    #[arg(long)]
+    db: PathBuf,
+    /// The staff member's login ID.
+    #[arg(long)]
+    staff_id: String,
+    /// Read the staff member's password from the first line of standard input.
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
 /// How expensive the password wrap is.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Kdf {
@@ -128,30 +121,33 @@ pub enum Kdf {
 pub fn run(command: VaultCommand) -> anyhow::Result<()> {
     match command {
         VaultCommand::Create {
-            db,
-            staff_id,
+            who,
             name,
-            password_stdin: _,
             office_public_key,
             kdf,
         } => {
             let password = read_password()?;
-            create(&db, &staff_id, &name, &password, office_public_key, kdf)?;
-            println!("created {}", db.display());
+            create(
+                &who.db,
+                &who.staff_id,
+                &name,
+                &password,
+                office_public_key,
+                kdf,
+            )?;
+            println!("created {}", who.db.display());
         }
         VaultCommand::Seed {
-            db,
-            staff_id,
-            password_stdin: _,
+            who,
             records,
             kdf,
             seed,
         } => {
             let password = read_password()?;
-            if !db.exists() {
-                create(&db, &staff_id, "シード 職員", &password, None, kdf)?;
+            if !who.db.exists() {
+                create(&who.db, &who.staff_id, "シード 職員", &password, None, kdf)?;
             }
-            seed_records(&db, &staff_id, &password, records, seed)?;
+            seed_records(&who.db, &who.staff_id, &password, records, seed)?;
         }
         VaultCommand::RosterEntry {
             staff_id,
@@ -169,25 +165,20 @@ pub fn run(command: VaultCommand) -> anyhow::Result<()> {
             };
             println!("{}", serde_json::to_string_pretty(&entry)?);
         }
-        VaultCommand::RosterImport {
-            db,
-            roster,
-            staff_id,
-            password_stdin: _,
-        } => {
+        VaultCommand::RosterImport { who, roster } => {
             let password = read_password()?;
             let entries: Vec<RosterEntry> = serde_json::from_slice(
                 &std::fs::read(&roster).with_context(|| format!("reading {}", roster.display()))?,
             )
             .with_context(|| format!("{} is not a list of roster entries", roster.display()))?;
             let mut vault = Vault::sign_in(
-                &db,
-                &staff_id,
+                &who.db,
+                &who.staff_id,
                 &password,
                 chrono::Utc::now(),
                 Policy::default(),
             )
-            .with_context(|| format!("signing in to {}", db.display()))?;
+            .with_context(|| format!("signing in to {}", who.db.display()))?;
             let mut added = 0;
             for entry in &entries {
                 match vault.add_staff(entry, chrono::Utc::now()) {

@@ -169,8 +169,11 @@ impl Vault {
             }
         }
         let copy = ring.staff.iter().find(|c| c.staff_id == staff_id).cloned();
-        let secret = match &copy {
-            Some(c) => c.wrap.unwrap(password, staff_id.as_bytes()),
+        let unwrapped = match &copy {
+            Some(c) => c
+                .wrap
+                .unwrap(password, staff_id.as_bytes())
+                .map(|secret| (secret, &c.sealed_key)),
             None => {
                 // Spend the same time as a real attempt, so the answer's timing does
                 // not tell which staff IDs exist.
@@ -180,8 +183,8 @@ impl Vault {
                 Err(KeyError::WrongPassword)
             }
         };
-        let secret = match secret {
-            Ok(s) => s,
+        let (secret, sealed_key) = match unwrapped {
+            Ok(found) => found,
             Err(KeyError::WrongPassword) => {
                 ring.failures += 1;
                 ring.last_failure_at = Some(now);
@@ -202,9 +205,8 @@ impl Vault {
             }
             Err(other) => return Err(other.into()),
         };
-        let copy = copy.ok_or_else(|| VaultError::UnknownStaff(staff_id.to_owned()))?;
         let key = open_sealed(
-            &copy.sealed_key,
+            sealed_key,
             &secret,
             &ring.vault_id,
             &format!("staff:{staff_id}"),
@@ -404,13 +406,6 @@ impl Vault {
         audit::append(&tx, now, &self.staff_id, action, "")?;
         tx.commit()?;
         Ok(())
-    }
-
-    /// The schema version in force.
-    pub fn schema_version(&self) -> Result<i64, VaultError> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// This vault's random ID.

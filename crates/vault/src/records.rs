@@ -545,24 +545,3 @@ pub fn trip_count(conn: &Connection, trip_id: &str) -> Result<i64, VaultError> {
         |r| r.get(0),
     )?)
 }
-
-/// A photo's bytes by its SHA-256.
-pub fn photo_bytes(conn: &Connection, sha256: &[u8]) -> Result<Option<Vec<u8>>, VaultError> {
-    Ok(conn
-        .query_row(
-            "SELECT bytes FROM photos WHERE sha256 = ?1",
-            [sha256],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// How many records (latest versions) each state holds.
-pub fn count_by_state(conn: &Connection) -> Result<Vec<(String, i64)>, VaultError> {
-    let mut stmt = conn.prepare(
-        "SELECT state, COUNT(*) FROM records r WHERE version = (SELECT MAX(version) FROM records WHERE id = r.id)
-         GROUP BY state ORDER BY state",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}

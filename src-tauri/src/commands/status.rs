@@ -2,8 +2,10 @@
 
 use tauri::State;
 
-use crate::AppConfig;
+use outreach_sync::Reachability;
+
 use crate::ipc::{AppInfo, ServerStatus};
+use crate::{AppConfig, Office};
 
 /// The app's version and the office server it syncs with.
 #[tauri::command]
@@ -19,40 +21,32 @@ pub fn app_info(config: State<'_, AppConfig>) -> AppInfo {
 /// Probes the office server now; the status bar calls this every few seconds.
 #[tauri::command]
 pub async fn server_status(
-    config: State<'_, AppConfig>,
+    office: State<'_, Office>,
 ) -> Result<ServerStatus, crate::ipc::IpcError> {
     let checked_at = chrono::Utc::now().to_rfc3339();
-    let Some(url) = config.server_url.clone() else {
-        return Ok(ServerStatus {
-            reachable: false,
-            server_version: None,
-            storage: None,
-            checked_at,
-            message: Some("事務所サーバーが設定されていません。".to_owned()),
-        });
-    };
-    let client = outreach_sync::OfficeClient::new(&url, config.probe_timeout)
-        .map_err(|_| crate::ipc::IpcError::internal())?;
-    let unreachable = |message: &str| ServerStatus {
+    let down = |message: &str| ServerStatus {
         reachable: false,
         server_version: None,
         storage: None,
         checked_at: checked_at.clone(),
         message: Some(message.to_owned()),
     };
+    let Some(client) = &office.0 else {
+        return Ok(down("事務所サーバーが設定されていません。"));
+    };
     Ok(match client.probe().await {
-        outreach_sync::Reachability::Reachable(h) => ServerStatus {
+        Reachability::Reachable(h) => ServerStatus {
             reachable: true,
             server_version: Some(h.version),
             storage: Some(h.storage.to_string()),
-            checked_at,
+            checked_at: checked_at.clone(),
             message: None,
         },
-        outreach_sync::Reachability::Incompatible { .. } => unreachable(
-            "事務所サーバーのバージョンがこのアプリと合いません。アプリを更新してください。",
-        ),
-        outreach_sync::Reachability::Unreachable(_) => {
-            unreachable("事務所サーバーに接続できません。電波の届く場所で自動的に再接続します。")
+        Reachability::Incompatible { .. } => {
+            down("事務所サーバーのバージョンがこのアプリと合いません。アプリを更新してください。")
+        }
+        Reachability::Unreachable(_) => {
+            down("事務所サーバーに接続できません。電波の届く場所で自動的に再接続します。")
         }
     })
 }
