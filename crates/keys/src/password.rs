@@ -281,11 +281,19 @@ mod tests {
     }
 
     #[test]
-    fn real_parameters_are_at_least_rfc9106_second_profile() {
-        let p = KdfParams::RFC9106_SECOND;
+    fn calibration_never_goes_below_rfc9106_second_profile() {
+        // A target already met by the first derivation must keep the floor, not lower it.
+        let (p, took) = KdfParams::calibrated(Duration::ZERO).expect("calibrate");
         assert!(
             p.m_kib >= 65536 && p.t >= 3 && p.p >= 4,
-            "the floor the design requires"
+            "the floor the design requires, got {p:?}"
+        );
+        assert!(took > Duration::ZERO, "the time measured is reported");
+        // A target above one derivation's time raises the passes, never the other way.
+        let (raised, _) = KdfParams::calibrated(took * 5).expect("calibrate");
+        assert!(
+            raised.t > p.t && raised.m_kib == p.m_kib,
+            "slower machines get more passes: {raised:?}"
         );
     }
 }
