@@ -6,6 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use utoipa::ToSchema;
+
+pub mod console;
+pub mod sync;
+pub mod tus;
 
 /// The API's version. The major number changes when an old client can no longer talk
 /// to the server.
@@ -18,7 +23,7 @@ pub const API_VERSION_HEADER: &str = "outreach-api-version";
 pub const API_PREFIX: &str = "/api/v1";
 
 /// Which database the office server runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StorageKind {
     /// Embedded SQLite under the server's data folder (the default).
@@ -37,7 +42,7 @@ impl std::fmt::Display for StorageKind {
 }
 
 /// Body of `GET /api/v1/health`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
     /// Always `"ok"` when the server answers and its database does.
@@ -54,12 +59,17 @@ pub struct Health {
 
 /// Body of every API error: a stable machine code and a precise English message for
 /// the developer of a client. Internal details are logged on the server, never sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct ErrorBody {
     /// Stable code a client branches on, e.g. `not_found`, `payload_too_large`.
     pub code: String,
     /// Human-readable explanation.
     pub message: String,
+    /// For `record_conflict`: the record versions whose payload differs from what the
+    /// office holds under the same version. Nothing of the batch was stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(type = "Array<{ id: string, version: number }>", optional)]
+    pub conflicts: Vec<sync::RecordKey>,
 }
 
 /// True when a server announcing `server` can serve a client built for [`API_VERSION`].

@@ -2,12 +2,15 @@
 //!
 //! Clients get a status code and an [`ErrorBody`] with a stable code and a precise
 //! message; internal details (SQL errors, paths) go to the log only, never into a
-//! response.
+//! response. Messages name what was wrong with the request, never its content, so
+//! nothing personal can echo back into a proxy's log.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use outreach_protocol::ErrorBody;
+use outreach_protocol::sync::RecordKey;
 
 use crate::store::StoreError;
 
@@ -17,19 +20,112 @@ pub enum AppError {
     /// The route or the resource does not exist.
     #[error("not found")]
     NotFound,
+    /// The request was understood and refused: a status, a stable code, a message.
+    #[error("{code}: {message}")]
+    Client {
+        /// 4xx status.
+        status: StatusCode,
+        /// Stable machine code.
+        code: &'static str,
+        /// Precise explanation, without any of the request's content.
+        message: String,
+    },
+    /// Records already held under the same version with another payload.
+    #[error("record conflict")]
+    Conflict(Vec<RecordKey>),
+    /// No valid device credential or console session.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
     /// The database is unreachable or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Something on the server failed that is not the client's doing.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A 400 with this code and message.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// A 4xx with this status, code and message.
+    pub fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Client {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 403: signed in, but the role does not allow it.
+    pub fn forbidden() -> Self {
+        Self::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this needs a supervisor account",
+        )
+    }
+}
+
+fn unauthorized_message(code: &str) -> &'static str {
+    match code {
+        "credential_missing" => {
+            "send the device credential as 'Authorization: Bearer <credential>'"
+        }
+        "device_revoked" => {
+            "this device was revoked by the office: lock the tablet and destroy its key wraps"
+        }
+        "credential_expired" => "the device credential has expired: enrol the tablet again",
+        "session_missing" => "sign in to the console first",
+        "login_failed" => "staff ID or password is wrong",
+        _ => "the credential is not valid",
+    }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match &self {
+        let mut conflicts = Vec::new();
+        let (status, code, message) = match self {
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "not_found",
                 "no such resource".to_owned(),
             ),
+            AppError::Client {
+                status,
+                code,
+                message,
+            } => {
+                tracing::info!(status = status.as_u16(), code, "request refused");
+                (status, code, message)
+            }
+            AppError::Conflict(keys) => {
+                tracing::info!(records = keys.len(), "record conflict");
+                conflicts = keys;
+                (
+                    StatusCode::CONFLICT,
+                    "record_conflict",
+                    "the office already holds these record versions with a different payload; nothing of the batch was stored. Send a change as a new version (an amendment).".to_owned(),
+                )
+            }
+            AppError::Unauthorized(code) => {
+                tracing::info!(code, "unauthorized");
+                (
+                    StatusCode::UNAUTHORIZED,
+                    code,
+                    unauthorized_message(code).to_owned(),
+                )
+            }
+            AppError::Store(StoreError::Conflict(what)) => {
+                tracing::info!(%what, "conflict");
+                (
+                    StatusCode::CONFLICT,
+                    "already_exists",
+                    "a resource with this ID exists already".to_owned(),
+                )
+            }
             AppError::Store(e) => {
                 tracing::error!(error = %e, "storage failure");
                 (
@@ -38,14 +134,82 @@ impl IntoResponse for AppError {
                     "the server's database is not available".to_owned(),
                 )
             }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal failure");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the server failed; the request may be retried".to_owned(),
+                )
+            }
         };
-        (
+        let mut response = (
             status,
             Json(ErrorBody {
                 code: code.to_owned(),
                 message,
+                conflicts,
             }),
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::MissingJsonContentType(_) => AppError::client(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as 'Content-Type: application/json'",
+            ),
+            JsonRejection::JsonSyntaxError(_) => {
+                AppError::bad_request("malformed_json", "the body is not valid JSON")
+            }
+            // serde's message names the field and the expected type, never the value.
+            JsonRejection::JsonDataError(e) => AppError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("the body does not match the schema: {}", e.body_text()),
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::client(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("the body is larger than {} bytes", crate::BODY_LIMIT),
+                )
+            }
+            other => AppError::bad_request("unreadable_body", other.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(_: PathRejection) -> Self {
+        AppError::NotFound
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(r: QueryRejection) -> Self {
+        AppError::bad_request("invalid_query", r.body_text())
+    }
+}
+
+/// `Json` whose rejections are [`AppError`]s: a precise code and a JSON body.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
     }
 }

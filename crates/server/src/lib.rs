@@ -4,6 +4,8 @@
 //! loopback port) and a thin binary, `outreach-server`. Storage is behind
 //! [`store::Store`]: embedded SQLite by default, PostgreSQL with `--database-url`.
 
+pub mod api;
+pub mod auth;
 pub mod error;
 pub mod migrations;
 pub mod staff;
@@ -13,11 +15,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request};
-use axum::routing::get;
-use axum::{Json, Router};
-use outreach_protocol::{API_PREFIX, API_VERSION, API_VERSION_HEADER, Health};
+use outreach_keys::KdfParams;
+use outreach_protocol::{API_PREFIX, API_VERSION, API_VERSION_HEADER};
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -29,21 +30,46 @@ use store::Store;
 /// The server's build version.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Largest request body accepted by default (photos arrive over tus in chunks).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Largest JSON body accepted (a full batch of records); photos arrive over tus,
+/// whose handler enforces each upload's declared length itself.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     /// The database.
     pub store: Arc<dyn Store>,
+    /// `sha256/<base64>` of the TLS certificate's public key, carried in enrolment
+    /// codes; `None` when serving plain HTTP behind a TLS-terminating proxy.
+    pub spki_pin: Option<String>,
+    /// The URL tablets use, when the operator configured one (`--public-url`).
+    pub public_url: Option<String>,
+    /// Argon2id cost of the password wraps made for new staff accounts.
+    pub staff_kdf: KdfParams,
+    /// Failed console sign-ins, for the back-off.
+    pub login_throttle: Arc<api::console::LoginThrottle>,
+}
+
+impl AppState {
+    /// State over `store` with no TLS pin, no public URL, and `staff_kdf` for new
+    /// accounts' wraps.
+    pub fn new(store: Arc<dyn Store>, staff_kdf: KdfParams) -> Self {
+        Self {
+            store,
+            spki_pin: None,
+            public_url: None,
+            staff_kdf,
+            login_throttle: Arc::default(),
+        }
+    }
 }
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let (api, _) = api::router();
     Router::new()
-        .nest(API_PREFIX, api())
+        .nest(API_PREFIX, api)
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
         .layer(
@@ -60,27 +86,23 @@ pub fn app(state: AppState) -> Router {
                     HeaderName::from_static(API_VERSION_HEADER),
                     HeaderValue::from_static(API_VERSION),
                 ))
-                .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                    axum::http::StatusCode::REQUEST_TIMEOUT,
-                    Duration::from_secs(60),
-                )),
+                .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
         )
 }
 
-fn api() -> Router<AppState> {
-    Router::new().route("/health", get(health))
-}
-
-async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    let schema_version = state.store.ping().await?;
-    Ok(Json(Health {
-        status: "ok".to_owned(),
-        version: VERSION.to_owned(),
-        api_version: API_VERSION.to_owned(),
-        storage: state.store.kind(),
-        schema_version,
-    }))
+/// Deletes abandoned uploads every ten minutes (tus expiration extension).
+pub fn spawn_housekeeping(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match store.expire_uploads(&store::timestamp(chrono::Utc::now())).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(uploads = n, "expired abandoned uploads"),
+                Err(e) => tracing::warn!(error = %e, "expiring uploads failed"),
+            }
+        }
+    })
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests in

@@ -150,7 +150,7 @@ async fn serve(
     tracing::info!(%addr, storage = %store.kind(), version = outreach_server::VERSION, "outreach-server listening");
     // The line tests and scripts wait for; printed on stdout, once.
     println!("listening on http://{addr}");
-    outreach_server::serve(listener, AppState { store }, shutdown_signal())
+    outreach_server::serve(listener, AppState::new(store, outreach_server::staff::calibrated_kdf()?), shutdown_signal())
         .await
         .context("serving")?;
     tracing::info!("outreach-server stopped");

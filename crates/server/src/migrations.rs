@@ -38,6 +38,11 @@ pub const SQLITE: &[Migration] = &[
         name: "staff",
         sql: include_str!("../migrations/sqlite/0002_staff.sql"),
     },
+    Migration {
+        version: 3,
+        name: "devices_sync",
+        sql: include_str!("../migrations/sqlite/0003_devices_sync.sql"),
+    },
 ];
 
 /// Migrations for PostgreSQL, oldest first; the same versions and names as [`SQLITE`].
@@ -51,6 +56,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "staff",
         sql: include_str!("../migrations/postgres/0002_staff.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "devices_sync",
+        sql: include_str!("../migrations/postgres/0003_devices_sync.sql"),
     },
 ];
 

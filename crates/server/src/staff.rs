@@ -32,6 +32,12 @@ pub enum StaffError {
     Key(#[from] outreach_keys::KeyError),
 }
 
+/// A login hash of no one's password, checked when a console sign-in names an unknown
+/// staff ID, so that answer takes as long as a wrong password.
+pub static DUMMY_LOGIN_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    hash_login_password("no such staff member").unwrap_or_default()
+});
+
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 

@@ -4,4 +4,7 @@
 
 mod health;
 mod staff;
+mod sync;
+mod tus;
+mod client;
 mod support;

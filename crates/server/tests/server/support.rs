@@ -122,6 +122,8 @@ async fn fresh_postgres_database() -> String {
 /// A server on a free loopback port, in this process.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The server's database, for setting up and checking what a test needs.
+    pub store: Arc<dyn Store>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     _target: Target,
@@ -138,13 +140,14 @@ impl TestServer {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(outreach_server::serve(
             listener,
-            AppState { store },
+            AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS),
             async {
                 let _ = stopped.await;
             },
         ));
         Self {
             addr,
+            store,
             stop,
             task,
             _target: target,

@@ -1,0 +1,492 @@
+//! The office console's API: sign-in with a session cookie, device enrolment and
+//! revocation, staff accounts, the audit trail. Every change and every view of
+//! another person's data is audited with the staff ID.
+
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use outreach_protocol::ErrorBody;
+use outreach_protocol::console::{
+    AuditLog, ConsoleUser, DeviceInfo, DeviceList, EnrolmentIssued, EnrolmentRequest, LoginRequest,
+    NewStaff, SESSION_COOKIE, StaffInfo, StaffList,
+};
+use outreach_protocol::sync::{ENROLMENT_KIND, EnrolmentCode};
+
+use crate::auth::{StaffSession, new_secret, secret_hash};
+use crate::error::ApiJson;
+use crate::store::{Actor, NewAudit, NewEnrolment, Role, StaffAccount, timestamp};
+use crate::{AppError, AppState};
+
+/// How long a console session lasts.
+pub const SESSION_HOURS: i64 = 10;
+/// Failed logins for one staff ID before the server makes them wait.
+const FREE_FAILURES: u32 = 5;
+/// The longest wait after repeated failures.
+const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+
+fn user(a: &StaffAccount) -> ConsoleUser {
+    ConsoleUser {
+        staff_id: a.staff_id.clone(),
+        name: a.name.clone(),
+        role: a.role.as_str().to_owned(),
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    actor: Actor,
+    action: &str,
+    subject: &str,
+) -> Result<(), AppError> {
+    state
+        .store
+        .audit(&NewAudit {
+            at: timestamp(Utc::now()),
+            actor,
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Failed console logins per staff ID, kept in memory: after [`FREE_FAILURES`] the
+/// next attempt must wait, doubling each time up to [`MAX_WAIT`].
+#[derive(Debug, Default)]
+pub struct LoginThrottle(std::sync::Mutex<std::collections::HashMap<String, (u32, Instant)>>);
+
+impl LoginThrottle {
+    fn wait(&self, staff_id: &str) -> Option<Duration> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (failures, last) = map.get(staff_id)?;
+        let over = failures.checked_sub(FREE_FAILURES)?;
+        let wait = Duration::from_secs(1u64 << over.min(10)).min(MAX_WAIT);
+        wait.checked_sub(last.elapsed())
+    }
+
+    fn failed(&self, staff_id: &str) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            // Bounded memory under a spray of made-up IDs.
+            map.retain(|_, (_, t)| t.elapsed() < MAX_WAIT);
+        }
+        let e = map
+            .entry(staff_id.to_owned())
+            .or_insert((0, Instant::now()));
+        *e = (e.0.saturating_add(1), Instant::now());
+    }
+
+    fn succeeded(&self, staff_id: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(staff_id);
+    }
+}
+
+fn session_cookie(state: &AppState, token: &str, max_age: i64) -> Result<HeaderValue, AppError> {
+    let secure = if state.spki_pin.is_some() {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Signs a staff member in; the session is an HttpOnly, SameSite=Strict cookie.
+#[utoipa::path(
+    post, path = "/console/session", tag = "console",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; Set-Cookie carries the session", body = ConsoleUser),
+        (status = 401, description = "Wrong staff ID or password", body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many failures: wait", body = ErrorBody),
+    )
+)]
+pub async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, AppError> {
+    if req.staff_id.len() > 64 || req.password.len() > 1024 {
+        return Err(AppError::Unauthorized("login_failed"));
+    }
+    if let Some(wait) = state.login_throttle.wait(&req.staff_id) {
+        return Err(AppError::client(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "too many failed sign-ins: try again in {} seconds",
+                wait.as_secs() + 1
+            ),
+        ));
+    }
+    let account = state.store.staff(&req.staff_id).await?;
+    let password = req.password.clone();
+    let phc = account.as_ref().map(|a| a.password_hash.clone());
+    // Argon2id takes a fraction of a second of CPU: off the async workers. An unknown
+    // ID is checked against a dummy hash so the answer takes as long.
+    let ok = tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => outreach_keys::verify_login_password(&password, &phc),
+        None => {
+            let _ =
+                outreach_keys::verify_login_password(&password, &crate::staff::DUMMY_LOGIN_HASH);
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let account = match account {
+        Some(a) if ok && !a.disabled => a,
+        _ => {
+            state.login_throttle.failed(&req.staff_id);
+            let subject = if account.is_some() {
+                req.staff_id.as_str()
+            } else {
+                "unknown"
+            };
+            audit(&state, Actor::System, "login_failed", subject).await?;
+            return Err(AppError::Unauthorized("login_failed"));
+        }
+    };
+    state.login_throttle.succeeded(&account.staff_id);
+    let token = new_secret()?;
+    let now = Utc::now();
+    state
+        .store
+        .create_session(
+            &secret_hash(&token),
+            &account.staff_id,
+            &timestamp(now),
+            &timestamp(now + chrono::Duration::hours(SESSION_HOURS)),
+        )
+        .await?;
+    audit(
+        &state,
+        Actor::Staff(account.staff_id.clone()),
+        "login",
+        &account.staff_id,
+    )
+    .await?;
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::SET_COOKIE,
+        session_cookie(&state, &token, SESSION_HOURS * 3600)?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok((h, Json(user(&account))).into_response())
+}
+
+/// The signed-in staff member.
+#[utoipa::path(
+    get, path = "/console/session", tag = "console", security(("console" = [])),
+    responses((status = 200, body = ConsoleUser), (status = 401, body = ErrorBody))
+)]
+pub async fn me(session: StaffSession) -> Json<ConsoleUser> {
+    Json(user(&session.account))
+}
+
+/// Signs out: the session ends on the server and the cookie is cleared.
+#[utoipa::path(
+    delete, path = "/console/session", tag = "console", security(("console" = [])),
+    responses((status = 204, description = "Signed out"), (status = 401, body = ErrorBody))
+)]
+pub async fn logout(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Response, AppError> {
+    state.store.delete_session(&session.token_hash).await?;
+    audit(&state, session.actor(), "logout", &session.account.staff_id).await?;
+    let mut h = HeaderMap::new();
+    h.insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
+    Ok((StatusCode::NO_CONTENT, h).into_response())
+}
+
+/// The server's URL for tablets: the configured public URL, else the address the
+/// supervisor reached the console at.
+fn server_url(state: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
+    if let Some(url) = &state.public_url {
+        return Ok(url.clone());
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .ok_or_else(|| {
+            AppError::bad_request(
+                "host_unknown",
+                "no usable Host header: start the server with --public-url",
+            )
+        })?;
+    let scheme = if state.spki_pin.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    Ok(format!("{scheme}://{host}"))
+}
+
+/// Makes a one-time enrolment code for a tablet, with its QR code.
+#[utoipa::path(
+    post, path = "/console/enrolments", tag = "console", security(("console" = [])),
+    request_body = EnrolmentRequest,
+    responses(
+        (status = 201, body = EnrolmentIssued),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn issue_enrolment(
+    State(state): State<AppState>,
+    session: StaffSession,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<EnrolmentRequest>,
+) -> Result<(StatusCode, Json<EnrolmentIssued>), AppError> {
+    session.require_supervisor()?;
+    let issued = make_enrolment(
+        &state,
+        &session.account.staff_id,
+        &req.device_name,
+        req.valid_minutes.unwrap_or(15),
+        server_url(&state, &headers)?,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// Makes and stores a one-time enrolment code (console and `device enrol` CLI).
+pub async fn make_enrolment(
+    state: &AppState,
+    created_by: &str,
+    device_name: &str,
+    valid_minutes: u32,
+    server_url: String,
+) -> Result<EnrolmentIssued, AppError> {
+    let name = device_name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(AppError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_device_name",
+            "a device name is 1 to 64 characters without control characters",
+        ));
+    }
+    if !(1..=1440).contains(&valid_minutes) {
+        return Err(AppError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_valid_minutes",
+            "a code is valid for 1 to 1440 minutes",
+        ));
+    }
+    let code = new_secret()?;
+    let now = Utc::now();
+    let expires_at = timestamp(now + chrono::Duration::minutes(i64::from(valid_minutes)));
+    state
+        .store
+        .create_enrolment(&NewEnrolment {
+            code_hash: secret_hash(&code),
+            device_name: name.to_owned(),
+            created_by: created_by.to_owned(),
+            created_at: timestamp(now),
+            expires_at: expires_at.clone(),
+        })
+        .await?;
+    let enrolment = EnrolmentCode {
+        kind: ENROLMENT_KIND.to_owned(),
+        server_url,
+        spki_pin: state.spki_pin.clone(),
+        code,
+        expires_at,
+    };
+    let text = serde_json::to_string(&enrolment).map_err(|e| AppError::Internal(e.to_string()))?;
+    let qr = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(320, 320)
+        .build();
+    Ok(EnrolmentIssued {
+        enrolment,
+        text,
+        qr_svg,
+    })
+}
+
+fn device_info(d: crate::store::Device) -> DeviceInfo {
+    DeviceInfo {
+        device_id: d.device_id,
+        name: d.name,
+        enrolled_at: d.enrolled_at,
+        credential_expires_at: d.credential_expires_at,
+        revoked_at: d.revoked_at,
+        last_seen_at: d.last_seen_at,
+    }
+}
+
+/// Every enrolled tablet.
+#[utoipa::path(
+    get, path = "/console/devices", tag = "console", security(("console" = [])),
+    responses((status = 200, body = DeviceList), (status = 401, body = ErrorBody))
+)]
+pub async fn devices(
+    State(state): State<AppState>,
+    _session: StaffSession,
+) -> Result<Json<DeviceList>, AppError> {
+    Ok(Json(DeviceList {
+        devices: state
+            .store
+            .devices()
+            .await?
+            .into_iter()
+            .map(device_info)
+            .collect(),
+    }))
+}
+
+/// Revokes a tablet: refused at once; its next contact tells it to lock and destroy
+/// its wraps.
+#[utoipa::path(
+    post, path = "/console/devices/{id}/revoke", tag = "console", security(("console" = [])),
+    params(("id" = String, Path, description = "Device ID")),
+    responses(
+        (status = 204, description = "Revoked (or already revoked)"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    )
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    session.require_supervisor()?;
+    if state
+        .store
+        .revoke_device(&id, &session.actor(), &timestamp(Utc::now()))
+        .await?
+    {
+        tracing::info!(device = %id, "device revoked");
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn staff_info(a: StaffAccount) -> StaffInfo {
+    StaffInfo {
+        staff_id: a.staff_id,
+        name: a.name,
+        role: a.role.as_str().to_owned(),
+        created_at: a.created_at,
+        disabled: a.disabled,
+    }
+}
+
+/// Every staff account, without secrets.
+#[utoipa::path(
+    get, path = "/console/staff", tag = "console", security(("console" = [])),
+    responses((status = 200, body = StaffList), (status = 401, body = ErrorBody))
+)]
+pub async fn staff(
+    State(state): State<AppState>,
+    _session: StaffSession,
+) -> Result<Json<StaffList>, AppError> {
+    Ok(Json(StaffList {
+        staff: state
+            .store
+            .all_staff()
+            .await?
+            .into_iter()
+            .map(staff_info)
+            .collect(),
+    }))
+}
+
+/// Adds a staff account with its login and its key pair for the tablets.
+#[utoipa::path(
+    post, path = "/console/staff", tag = "console", security(("console" = [])),
+    request_body = NewStaff,
+    responses(
+        (status = 201, body = StaffInfo),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "The ID is taken", body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn add_staff(
+    State(state): State<AppState>,
+    session: StaffSession,
+    ApiJson(req): ApiJson<NewStaff>,
+) -> Result<(StatusCode, Json<StaffInfo>), AppError> {
+    session.require_supervisor()?;
+    let role = Role::parse(&req.role).ok_or_else(|| {
+        AppError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_role",
+            "role is supervisor or staff",
+        )
+    })?;
+    let kdf = state.staff_kdf;
+    let account = tokio::task::spawn_blocking(move || {
+        crate::staff::new_account(
+            &req.staff_id,
+            &req.name,
+            role,
+            &req.password,
+            kdf,
+            Utc::now(),
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| match e {
+        crate::staff::StaffError::Key(k) => AppError::Internal(k.to_string()),
+        other => AppError::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_staff",
+            other.to_string(),
+        ),
+    })?;
+    state.store.insert_staff(&account).await?;
+    audit(&state, session.actor(), "staff_added", &account.staff_id).await?;
+    Ok((StatusCode::CREATED, Json(staff_info(account))))
+}
+
+/// `?limit=` for the audit log.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// 1 to 1000, default 100.
+    pub limit: Option<i64>,
+}
+
+/// The newest audit events (supervisors).
+#[utoipa::path(
+    get, path = "/console/audit", tag = "console", security(("console" = [])),
+    params(AuditQuery),
+    responses((status = 200, body = AuditLog), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    session: StaffSession,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AuditLog>, AppError> {
+    session.require_supervisor()?;
+    let Query(q) = query?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(AppError::bad_request("invalid_query", "limit is 1 to 1000"));
+    }
+    audit(&state, session.actor(), "audit_viewed", "audit").await?;
+    Ok(Json(AuditLog {
+        events: state.store.audit_log(limit).await?,
+    }))
+}

@@ -1,0 +1,133 @@
+//! The HTTP API under `/api/v1`, and its OpenAPI document generated from the same
+//! handlers (utoipa-axum registers each route and its documentation together, so the
+//! document cannot list a route the server does not serve, or miss one).
+
+pub mod console;
+pub mod device;
+pub mod records;
+pub mod tus;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue};
+use outreach_protocol::{API_VERSION, ErrorBody, Health};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::{AppError, AppState, VERSION};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Outreach office server API",
+        description = "Tablet enrolment and sync (records in idempotent batches, photos over tus 1.0, the manifest), the data tablets receive, and the office console.",
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Security),
+    tags(
+        (name = "device", description = "Enrolment and what tablets receive"),
+        (name = "sync", description = "Records up, and the manifest"),
+        (name = "photos", description = "Photos over tus 1.0"),
+        (name = "console", description = "The office console"),
+    )
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "device",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The device credential from enrolment"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "console",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                outreach_protocol::console::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// The API routes (relative to `/api/v1`) and their OpenAPI document.
+pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(tus::options, tus::create))
+        .routes(routes!(tus::head, tus::patch, tus::terminate))
+        // Every tus response names the protocol version, errors included.
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                HeaderName::from_static("tus-resumable"),
+                HeaderValue::from_static(outreach_protocol::tus::TUS_VERSION),
+            ),
+        );
+    let rest = OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(device::enrol))
+        .routes(routes!(device::device))
+        .routes(routes!(device::rotate_credential))
+        .routes(routes!(device::roster))
+        .routes(routes!(device::trips))
+        .routes(routes!(device::settings))
+        .routes(routes!(records::put_records))
+        .routes(routes!(records::manifest))
+        .routes(routes!(tus::photo_held))
+        .routes(routes!(console::login, console::me, console::logout))
+        .routes(routes!(console::issue_enrolment))
+        .routes(routes!(console::devices))
+        .routes(routes!(console::revoke))
+        .routes(routes!(console::staff, console::add_staff))
+        .routes(routes!(console::audit_log))
+        // Everything but a photo upload is quick; a PATCH has its own stall timeout.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            std::time::Duration::from_secs(60),
+        ));
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(uploads)
+        .merge(rest)
+        .split_for_parts();
+    doc.info.version = API_VERSION.to_owned();
+    doc.servers = Some(vec![utoipa::openapi::Server::new(
+        outreach_protocol::API_PREFIX,
+    )]);
+    let json = doc.to_pretty_json().unwrap_or_default();
+    let router = router.route(
+        "/openapi.json",
+        axum::routing::get(move || {
+            let json = json.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    json,
+                )
+            }
+        }),
+    );
+    (router, doc)
+}
+
+/// Whether the server and its database answer.
+#[utoipa::path(
+    get, path = "/health", tag = "device",
+    responses((status = 200, body = Health), (status = 503, body = ErrorBody))
+)]
+pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    let schema_version = state.store.ping().await?;
+    Ok(Json(Health {
+        status: "ok".to_owned(),
+        version: VERSION.to_owned(),
+        api_version: API_VERSION.to_owned(),
+        storage: state.store.kind(),
+        schema_version,
+    }))
+}
