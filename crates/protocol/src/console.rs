@@ -93,6 +93,18 @@ pub struct NewStaff {
     pub password: String,
 }
 
+/// `POST /api/v1/console/session/password`: a staff member changes their own password.
+/// The key pair stays the same (every tablet vault is sealed to its public key); only
+/// the password wrap of its private key and the login hash change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password in use.
+    pub current_password: String,
+    /// At least 8 characters.
+    pub new_password: String,
+}
+
 /// A staff account without any secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -27,6 +27,9 @@ pub enum StaffError {
     /// The key or wrap could not be written as JSON.
     #[error("could not encode the key material")]
     Encode,
+    /// The current password does not open the account's key.
+    #[error("the current password is wrong")]
+    WrongPassword,
     /// Key generation or hashing failed.
     #[error("key: {0}")]
     Key(#[from] outreach_keys::KeyError),
@@ -34,9 +37,8 @@ pub enum StaffError {
 
 /// A login hash of no one's password, checked when a console sign-in names an unknown
 /// staff ID, so that answer takes as long as a wrong password.
-pub static DUMMY_LOGIN_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    hash_login_password("no such staff member").unwrap_or_default()
-});
+pub static DUMMY_LOGIN_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_login_password("no such staff member").unwrap_or_default());
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -87,4 +89,32 @@ pub fn new_account(
 /// one unlock takes 0.3 s on this machine (tablets are rarely faster than the server).
 pub fn calibrated_kdf() -> Result<KdfParams, StaffError> {
     Ok(KdfParams::calibrated(Duration::from_millis(300))?.0)
+}
+
+/// A password change: the same key pair, a new wrap of its private key under the new
+/// password, and a new login hash. Returns `(password_hash, key_wrap_json)`. The
+/// current password must open the current wrap: the server never holds the key in
+/// the clear, so it cannot re-wrap it otherwise.
+pub fn change_password(
+    account: &StaffAccount,
+    current: &str,
+    new: &str,
+    kdf: KdfParams,
+) -> Result<(String, String), StaffError> {
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(StaffError::ShortPassword(MIN_PASSWORD_CHARS));
+    }
+    let wrap: PasswordWrap =
+        serde_json::from_str(&account.key_wrap).map_err(|_| StaffError::Encode)?;
+    let key = wrap
+        .unwrap(current, account.staff_id.as_bytes())
+        .map_err(|e| match e {
+            outreach_keys::KeyError::WrongPassword => StaffError::WrongPassword,
+            other => StaffError::Key(other),
+        })?;
+    let new_wrap = PasswordWrap::wrap(&key, new, kdf, account.staff_id.as_bytes())?;
+    Ok((
+        hash_login_password(new)?,
+        serde_json::to_string(&new_wrap).map_err(|_| StaffError::Encode)?,
+    ))
 }

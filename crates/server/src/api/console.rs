@@ -12,7 +12,7 @@ use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{
     AuditLog, ConsoleUser, DeviceInfo, DeviceList, EnrolmentIssued, EnrolmentRequest, LoginRequest,
-    NewStaff, SESSION_COOKIE, StaffInfo, StaffList,
+    NewStaff, PasswordChange, SESSION_COOKIE, StaffInfo, StaffList,
 };
 use outreach_protocol::sync::{ENROLMENT_KIND, EnrolmentCode};
 
@@ -106,8 +106,9 @@ fn session_cookie(state: &AppState, token: &str, max_age: i64) -> Result<HeaderV
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in; Set-Cookie carries the session", body = ConsoleUser),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, description = "Wrong staff ID or password", body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, description = "Too many failures: wait", body = ErrorBody),
     )
 )]
@@ -243,8 +244,9 @@ fn server_url(state: &AppState, headers: &HeaderMap) -> Result<String, AppError>
     request_body = EnrolmentRequest,
     responses(
         (status = 201, body = EnrolmentIssued),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 400, description = "The body is not JSON, or no usable Host header", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     )
 )]
 pub async fn issue_enrolment(
@@ -417,9 +419,10 @@ pub async fn staff(
     request_body = NewStaff,
     responses(
         (status = 201, body = StaffInfo),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, description = "The ID is taken", body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     )
 )]
 pub async fn add_staff(
@@ -489,4 +492,94 @@ pub async fn audit_log(
     Ok(Json(AuditLog {
         events: state.store.audit_log(limit).await?,
     }))
+}
+
+/// Changes the signed-in staff member's own password: the login and the wrap of
+/// their private key (the key pair, and so every tablet vault sealed to it, stays).
+#[utoipa::path(
+    post, path = "/console/session/password", tag = "console", security(("console" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; tablets receive the new wrap with the roster"),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "The current password is wrong", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    session: StaffSession,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    let account = session.account.clone();
+    let kdf = state.staff_kdf;
+    let changed = tokio::task::spawn_blocking(move || {
+        crate::staff::change_password(&account, &req.current_password, &req.new_password, kdf)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (hash, wrap) = match changed {
+        Ok(v) => v,
+        Err(crate::staff::StaffError::WrongPassword) => {
+            state.login_throttle.failed(&session.account.staff_id);
+            return Err(AppError::client(
+                StatusCode::FORBIDDEN,
+                "wrong_password",
+                "the current password is wrong",
+            ));
+        }
+        Err(crate::staff::StaffError::Key(k)) => return Err(AppError::Internal(k.to_string())),
+        Err(other) => {
+            return Err(AppError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_password",
+                other.to_string(),
+            ));
+        }
+    };
+    state
+        .store
+        .set_staff_password(
+            &session.account.staff_id,
+            &hash,
+            &wrap,
+            &timestamp(Utc::now()),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Disables a staff account (supervisors): it can no longer sign in, its sessions end,
+/// and it leaves the roster tablets receive.
+#[utoipa::path(
+    post, path = "/console/staff/{id}/disable", tag = "console", security(("console" = [])),
+    params(("id" = String, Path, description = "Staff ID")),
+    responses(
+        (status = 204, description = "Disabled (or already disabled)"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "A supervisor cannot disable their own account", body = ErrorBody),
+    )
+)]
+pub async fn disable_staff(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    session.require_supervisor()?;
+    if id == session.account.staff_id {
+        return Err(AppError::client(
+            StatusCode::CONFLICT,
+            "cannot_disable_self",
+            "a supervisor cannot disable their own account",
+        ));
+    }
+    if state
+        .store
+        .disable_staff(&id, &session.actor(), &timestamp(Utc::now()))
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
 }

@@ -85,7 +85,9 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(console::issue_enrolment))
         .routes(routes!(console::devices))
         .routes(routes!(console::revoke))
+        .routes(routes!(console::change_password))
         .routes(routes!(console::staff, console::add_staff))
+        .routes(routes!(console::disable_staff))
         .routes(routes!(console::audit_log))
         // Everything but a photo upload is quick; a PATCH has its own stall timeout.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -96,6 +98,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(uploads)
         .merge(rest)
         .split_for_parts();
+    document_storage_unavailable(&mut doc);
     doc.info.version = API_VERSION.to_owned();
     doc.servers = Some(vec![utoipa::openapi::Server::new(
         outreach_protocol::API_PREFIX,
@@ -114,6 +117,41 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         }),
     );
     (router, doc)
+}
+
+/// Every operation but `OPTIONS /uploads` asks the database (a device credential or a
+/// console session is looked up there, if nothing else), and answers 503
+/// `storage_unavailable` when it cannot (see [`AppError::Store`]): say so in each.
+fn document_storage_unavailable(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let response = ResponseBuilder::new()
+        .description(
+            "The server's database is not available (`storage_unavailable`); try again later",
+        )
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.head,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            operation
+                .responses
+                .responses
+                .entry("503".to_owned())
+                .or_insert_with(|| response.clone().into());
+        }
+    }
 }
 
 /// Whether the server and its database answer.

@@ -284,6 +284,25 @@ pub trait Store: Send + Sync + 'static {
     /// Every account, by ID.
     async fn all_staff(&self) -> Result<Vec<StaffAccount>, StoreError>;
 
+    /// Replaces an account's login hash and password wrap (a password change; the
+    /// key pair stays) and audits it; false if no such account.
+    async fn set_staff_password(
+        &self,
+        staff_id: &str,
+        password_hash: &str,
+        key_wrap: &str,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Disables an account, ends its console sessions and audits it; false if no such
+    /// account. It leaves the roster tablets receive.
+    async fn disable_staff(
+        &self,
+        staff_id: &str,
+        by: &Actor,
+        now: &str,
+    ) -> Result<bool, StoreError>;
+
     // --- Console sessions -------------------------------------------------------
 
     /// Stores a session (by the hash of its token) for a staff member.

@@ -856,20 +856,22 @@ impl Store for PostgresStore {
         let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
+        // Two requests finishing the same upload at once: the second finds it gone and
+        // does nothing (the photo is stored and audited once). The chunks go with the
+        // row (ON DELETE CASCADE).
+        let deleted = tx
+            .execute(
+                "DELETE FROM uploads WHERE upload_id = $1",
+                &[&upload.upload_id],
+            )
+            .await?;
+        if deleted == 0 {
+            return Ok(());
+        }
         tx.execute(
             "INSERT INTO photos (sha256, bytes, size, stored_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (sha256) DO NOTHING",
             &[&upload.sha256, &bytes, &size, &now],
-        )
-        .await?;
-        tx.execute(
-            "DELETE FROM upload_chunks WHERE upload_id = $1",
-            &[&upload.upload_id],
-        )
-        .await?;
-        tx.execute(
-            "DELETE FROM uploads WHERE upload_id = $1",
-            &[&upload.upload_id],
         )
         .await?;
         insert_audit(
@@ -1003,5 +1005,67 @@ impl Store for PostgresStore {
             uploads: r.get(3),
             upload_bytes: r.get(4),
         })
+    }
+
+    async fn set_staff_password(
+        &self,
+        staff_id: &str,
+        password_hash: &str,
+        key_wrap: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let n = tx
+            .execute(
+                "UPDATE staff SET password_hash = $2, key_wrap = $3, updated_at = $4 WHERE staff_id = $1",
+                &[&staff_id, &password_hash, &key_wrap, &now],
+            )
+            .await?;
+        if n > 0 {
+            insert_audit(
+                &tx,
+                now,
+                &Actor::Staff(staff_id.to_owned()),
+                "password_changed",
+                staff_id,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn disable_staff(
+        &self,
+        staff_id: &str,
+        by: &Actor,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let changed = tx
+            .execute(
+                "UPDATE staff SET disabled_at = $2, updated_at = $2 WHERE staff_id = $1 AND disabled_at IS NULL",
+                &[&staff_id, &now],
+            )
+            .await?;
+        if changed > 0 {
+            tx.execute(
+                "DELETE FROM console_sessions WHERE staff_id = $1",
+                &[&staff_id],
+            )
+            .await?;
+            insert_audit(&tx, now, by, "staff_disabled", staff_id).await?;
+        }
+        let exists: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM staff WHERE staff_id = $1)",
+                &[&staff_id],
+            )
+            .await?
+            .get(0);
+        tx.commit().await?;
+        Ok(exists)
     }
 }

@@ -457,11 +457,13 @@ impl Store for SqliteStore {
         let args = [device_id, credential_hash, expires_at, now].map(str::to_owned);
         self.with(move |c| {
             let tx = c.transaction()?;
-            tx.execute(
+            let changed = tx.execute(
                 "UPDATE devices SET credential_hash = ?2, credential_expires_at = ?3 WHERE device_id = ?1",
                 rusqlite::params![args[0], args[1], args[2]],
             )?;
-            audit_now(&tx, &args[3], Actor::Device(args[0].clone()), "credential_rotated", &args[0])?;
+            if changed > 0 {
+                audit_now(&tx, &args[3], Actor::Device(args[0].clone()), "credential_rotated", &args[0])?;
+            }
             tx.commit()?;
             Ok(())
         })
@@ -655,6 +657,9 @@ impl Store for SqliteStore {
             if received != offset {
                 return Ok(Append::OffsetMismatch(received));
             }
+            if bytes.is_empty() {
+                return Ok(Append::Appended(offset));
+            }
             let end = offset + i64::try_from(bytes.len()).unwrap_or(i64::MAX);
             tx.execute(
                 "INSERT INTO upload_chunks (upload_id, start, bytes) VALUES (?1, ?2, ?3)",
@@ -693,14 +698,18 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let (u, now) = (u.clone(), now.to_owned());
         self.with(move |c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Two requests finishing the same upload at once: the second finds it gone
+            // and does nothing (the photo is stored and audited once).
+            tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [&u.upload_id])?;
+            if tx.execute("DELETE FROM uploads WHERE upload_id = ?1", [&u.upload_id])? == 0 {
+                return Ok(());
+            }
             let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
             tx.execute(
                 "INSERT INTO photos (sha256, bytes, size, stored_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING",
                 (&u.sha256, &bytes, size, &now),
             )?;
-            tx.execute("DELETE FROM upload_chunks WHERE upload_id = ?1", [&u.upload_id])?;
-            tx.execute("DELETE FROM uploads WHERE upload_id = ?1", [&u.upload_id])?;
             audit_now(&tx, &now, Actor::Device(u.device_id.clone()), "photo_stored", &u.sha256)?;
             tx.commit()?;
             Ok(())
@@ -806,6 +815,53 @@ impl Store for SqliteStore {
                     })
                 },
             )?)
+        })
+        .await
+    }
+
+    async fn set_staff_password(
+        &self,
+        staff_id: &str,
+        password_hash: &str,
+        key_wrap: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let args = [staff_id, password_hash, key_wrap, now].map(str::to_owned);
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE staff SET password_hash = ?2, key_wrap = ?3, updated_at = ?4 WHERE staff_id = ?1",
+                rusqlite::params![args[0], args[1], args[2], args[3]],
+            )?;
+            if n > 0 {
+                audit_now(&tx, &args[3], Actor::Staff(args[0].clone()), "password_changed", &args[0])?;
+            }
+            tx.commit()?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn disable_staff(
+        &self,
+        staff_id: &str,
+        by: &Actor,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let (id, by, now) = (staff_id.to_owned(), by.clone(), now.to_owned());
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let changed = tx.execute(
+                "UPDATE staff SET disabled_at = ?2, updated_at = ?2 WHERE staff_id = ?1 AND disabled_at IS NULL",
+                (&id, &now),
+            )?;
+            if changed > 0 {
+                tx.execute("DELETE FROM console_sessions WHERE staff_id = ?1", [&id])?;
+                audit_now(&tx, &now, by, "staff_disabled", &id)?;
+            }
+            let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE staff_id = ?1)", [&id], |r| r.get(0))?;
+            tx.commit()?;
+            Ok(exists)
         })
         .await
     }

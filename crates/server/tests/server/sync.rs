@@ -584,3 +584,113 @@ async fn signing_out_ends_the_session_on_the_server() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_password_change_keeps_the_key_pair_and_a_disabled_account_leaves_the_roster() {
+    for storage in Storage::all() {
+        let server = TestServer::start(storage).await;
+        let boss = Console::sign_in(&server, "boss01", Role::Supervisor).await;
+        let clerk = Console::sign_in(&server, "clerk01", Role::Staff).await;
+        let before = server
+            .store
+            .staff("clerk01")
+            .await
+            .expect("read")
+            .expect("there");
+
+        let wrong = clerk
+            .post(
+                "/api/v1/console/session/password",
+                json!({ "currentPassword": "not it at all", "newPassword": "a new password 2" }),
+            )
+            .await;
+        assert_eq!(
+            wrong.status(),
+            403,
+            "{storage:?}: the current password must be right"
+        );
+        let short = clerk
+            .post(
+                "/api/v1/console/session/password",
+                json!({ "currentPassword": "correct horse battery", "newPassword": "short" }),
+            )
+            .await;
+        assert_eq!(short.status(), 422);
+        let ok = clerk
+            .post(
+                "/api/v1/console/session/password",
+                json!({ "currentPassword": "correct horse battery", "newPassword": "a new password 2" }),
+            )
+            .await;
+        assert_eq!(ok.status(), 204, "{storage:?}");
+        let after = server
+            .store
+            .staff("clerk01")
+            .await
+            .expect("read")
+            .expect("there");
+        assert_eq!(
+            after.public_key, before.public_key,
+            "{storage:?}: the key pair stays: tablet vaults stay sealed to it"
+        );
+        let wrap: outreach_keys::PasswordWrap =
+            serde_json::from_str(&after.key_wrap).expect("wrap");
+        let key = wrap
+            .unwrap("a new password 2", b"clerk01")
+            .expect("the new password opens the key");
+        assert_eq!(
+            serde_json::to_value(key.public_key()).expect("pk"),
+            serde_json::Value::String(before.public_key.clone()),
+            "the same private key, newly wrapped"
+        );
+        assert!(
+            wrap.unwrap("correct horse battery", b"clerk01").is_err(),
+            "the old password no longer opens it"
+        );
+
+        let tablet = Tablet::enrol(&server, &boss, "タブレット").await;
+        let roster: Roster = tablet
+            .get("/api/v1/roster")
+            .await
+            .json()
+            .await
+            .expect("roster");
+        assert_eq!(roster.staff.len(), 2);
+        let disabled = boss
+            .post("/api/v1/console/staff/clerk01/disable", json!({}))
+            .await;
+        assert_eq!(disabled.status(), 204, "{storage:?}");
+        let roster: Roster = tablet
+            .get("/api/v1/roster")
+            .await
+            .json()
+            .await
+            .expect("roster");
+        assert_eq!(
+            roster.staff.len(),
+            1,
+            "{storage:?}: a disabled account leaves the roster"
+        );
+        assert_eq!(
+            clerk.get("/api/v1/console/session").await.status(),
+            401,
+            "and its session ends"
+        );
+        let own = boss
+            .post("/api/v1/console/staff/boss01/disable", json!({}))
+            .await;
+        assert_eq!(own.status(), 409, "a supervisor cannot lock themselves out");
+        let actions = boss.audit_actions().await;
+        assert!(
+            actions
+                .iter()
+                .any(|(_, a, s)| a == "password_changed" && s == "clerk01")
+        );
+        assert!(
+            actions
+                .iter()
+                .any(|(_, a, s)| a == "staff_disabled" && s == "clerk01")
+        );
+        server.stop().await;
+    }
+}
