@@ -58,9 +58,7 @@ impl Session {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(outreach_server::serve(
             listener,
-            outreach_server::AppState {
-                store: Arc::new(store),
-            },
+            outreach_server::AppState::new(Arc::new(store), outreach_keys::KdfParams::FOR_TESTS),
             async {
                 let _ = stopped.await;
             },

@@ -8,8 +8,10 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod migrations;
+pub mod recovery;
 pub mod staff;
 pub mod store;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -115,4 +117,40 @@ pub async fn serve(
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Serves `app` over HTTPS (HTTP/2 or HTTP/1.1 by ALPN) on `listener` with `tls`
+/// until `shutdown` completes, then lets requests in flight finish, like [`serve`].
+/// A client that fails its handshake (e.g. one speaking plain HTTP) loses only its
+/// own connection.
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: AppState,
+    tls: tls::TlsMaterial,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), tls::TlsError> {
+    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(
+        axum_server::tls_rustls::RustlsConfig::from_config(tls.server_config()?),
+    )
+    .handshake_timeout(Duration::from_secs(10));
+    let handle = axum_server::Handle::<std::net::SocketAddr>::new();
+    let stopper = tokio::spawn({
+        let handle = handle.clone();
+        async move {
+            shutdown.await;
+            handle.graceful_shutdown(None);
+        }
+    });
+    let served = axum_server::Server::from_listener(listener)
+        .acceptor(acceptor)
+        .handle(handle)
+        .accept_error_handler(|_peer, e| {
+            // A failed handshake is the client's business (a plain-HTTP request, a
+            // tablet with another pin): logged, and the server goes on.
+            tracing::debug!(error = %e, "TLS connection not accepted");
+        })
+        .serve(app(state).into_make_service())
+        .await;
+    stopper.abort();
+    served.map_err(tls::TlsError::Serve)
 }

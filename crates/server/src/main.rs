@@ -1,10 +1,13 @@
 //! `outreach-server`: the office server's command line.
 
+use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use outreach_server::recovery::{self, KeptIn, RecoveryError};
+use outreach_server::tls::{TlsMaterial, TlsOptions};
 use outreach_server::{AppState, store};
 use tokio::net::TcpListener;
 
@@ -22,7 +25,17 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
-    /// Start the server.
+    /// Tablets.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// The office recovery key, which opens any tablet's vault at the office.
+    RecoveryKey {
+        #[command(subcommand)]
+        command: RecoveryKeyCommand,
+    },
+    /// Start the server (HTTPS by default, with its own certificate and SPKI pin).
     Serve {
         /// Folder for the embedded database and the server's files.
         #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
@@ -37,6 +50,79 @@ enum Command {
         /// Log as JSON lines (for log collectors) instead of text.
         #[arg(long)]
         log_json: bool,
+        /// Serve plain HTTP instead of HTTPS: only behind a reverse proxy that
+        /// terminates TLS (the proxy's certificate is then the one tablets pin).
+        #[arg(long, env = "OUTREACH_PLAIN_HTTP", conflicts_with_all = ["tls_cert", "tls_key", "tls_hostname"])]
+        plain_http: bool,
+        /// Use this PEM certificate chain (end-entity first) instead of the server's
+        /// own; needs --tls-key.
+        #[arg(long, env = "OUTREACH_TLS_CERT", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, env = "OUTREACH_TLS_KEY", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
+        /// Another host name or IP address for the server's own certificate (e.g. its
+        /// LAN address); repeatable. The pin does not change.
+        #[arg(long = "tls-hostname", value_name = "NAME")]
+        tls_hostname: Vec<String>,
+        /// At first start, keep the office recovery key only wrapped under the
+        /// passphrase on this file's first line (or in OUTREACH_RECOVERY_PASSPHRASE);
+        /// without one it is written to DATA/office-recovery.key.
+        #[arg(long, value_name = "FILE")]
+        recovery_passphrase_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecoveryKeyCommand {
+    /// Unwrap the passphrase-kept office recovery key into a key file for
+    /// `outreach vault recover --office-key FILE`.
+    Export {
+        /// Folder of the embedded database.
+        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
+        data: PathBuf,
+        /// PostgreSQL instead of embedded SQLite.
+        #[arg(long, env = "OUTREACH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Read the passphrase from the first line of standard input.
+        #[arg(long, required = true)]
+        passphrase_stdin: bool,
+        /// The key file to write (owner-only; an existing file is not replaced).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Make a one-time enrolment code for a tablet and print what its QR code carries.
+    Enrol {
+        /// Folder of the embedded database (and of the server's own certificate).
+        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
+        data: PathBuf,
+        /// PostgreSQL instead of embedded SQLite.
+        #[arg(long, env = "OUTREACH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// The tablet's name.
+        #[arg(long)]
+        name: String,
+        /// The server's URL as tablets reach it.
+        #[arg(long, env = "OUTREACH_PUBLIC_URL", default_value = "https://127.0.0.1:8620")]
+        server_url: String,
+        /// The certificate whose pin the code carries; by default the server's own
+        /// under DATA/tls/cert.pem.
+        #[arg(long)]
+        tls_cert: Option<PathBuf>,
+        /// The server runs plain HTTP behind a TLS-terminating proxy: no pin.
+        #[arg(long)]
+        plain_http: bool,
+        /// Minutes the code stays valid.
+        #[arg(long, default_value_t = 15)]
+        valid_minutes: u32,
+        /// Print the code as one JSON line (for scripts and tests).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -63,6 +149,10 @@ enum StaffCommand {
         /// Read the password from the first line of standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// If this is the office's first start: keep the office recovery key under
+        /// the passphrase on this file's first line (see `serve`).
+        #[arg(long, value_name = "FILE")]
+        recovery_passphrase_file: Option<PathBuf>,
     },
 }
 
@@ -79,6 +169,7 @@ async fn main() -> anyhow::Result<()> {
                     name,
                     role,
                     password_stdin: _,
+                    recovery_passphrase_file,
                 },
         } => {
             let mut line = String::new();
@@ -99,6 +190,7 @@ async fn main() -> anyhow::Result<()> {
             let store = store::open(&data, database_url.as_deref())
                 .await
                 .context("opening the database")?;
+            set_up_recovery_key(&*store, &data, recovery_passphrase_file.as_deref(), false).await?;
             store
                 .insert_staff(&account)
                 .await
@@ -106,17 +198,143 @@ async fn main() -> anyhow::Result<()> {
             println!("added staff {id} ({})", role.as_str());
             Ok(())
         }
+        Command::Device {
+            command:
+                DeviceCommand::Enrol {
+                    data,
+                    database_url,
+                    name,
+                    server_url,
+                    tls_cert,
+                    plain_http,
+                    valid_minutes,
+                    json,
+                },
+        } => {
+            let spki_pin = if plain_http {
+                None
+            } else {
+                let cert = tls_cert.unwrap_or_else(|| data.join("tls").join("cert.pem"));
+                Some(pin_of_certificate(&cert)?)
+            };
+            let store = store::open(&data, database_url.as_deref())
+                .await
+                .context("opening the database")?;
+            let mut state = AppState::new(store, outreach_keys::KdfParams::FOR_TESTS);
+            state.spki_pin = spki_pin;
+            let issued = outreach_server::api::console::make_enrolment(
+                &state,
+                "admin-cli",
+                &name,
+                valid_minutes,
+                server_url,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                println!("{}", issued.text);
+            } else {
+                println!("enrolment code for {name} (valid {valid_minutes} minutes; paste into the tablet):");
+                println!("{}", issued.text);
+            }
+            Ok(())
+        }
+        Command::RecoveryKey {
+            command:
+                RecoveryKeyCommand::Export {
+                    data,
+                    database_url,
+                    passphrase_stdin: _,
+                    out,
+                },
+        } => export_recovery_key(&data, database_url.as_deref(), &out).await,
         Command::Serve {
             data,
             database_url,
             listen,
             log_json,
+            plain_http,
+            tls_cert,
+            tls_key,
+            tls_hostname,
+            recovery_passphrase_file,
         } => {
             init_logging(log_json);
-            serve(data, database_url, listen).await
+            let tls = (!plain_http).then_some(TlsOptions {
+                cert: tls_cert,
+                key: tls_key,
+                hostnames: tls_hostname,
+            });
+            serve(ServeOptions {
+                data,
+                database_url,
+                listen,
+                tls,
+                recovery_passphrase_file,
+            })
+            .await
         }
     }
 }
+
+/// Makes the office recovery key at the office's first start (serve or staff add)
+/// and says where its private key went: in the log when `logging` is set up (serve),
+/// else on standard error (staff add).
+async fn set_up_recovery_key(
+    store: &dyn store::Store,
+    data: &Path,
+    passphrase_file: Option<&Path>,
+    logging: bool,
+) -> anyhow::Result<()> {
+    let passphrase = recovery::passphrase_from(passphrase_file)?;
+    let setup = recovery::ensure(store, data, passphrase.as_ref().map(|p| p.as_str()))
+        .await
+        .context("setting up the office recovery key")?;
+    let wrapped = "office recovery key made: its private key is kept only under the recovery passphrase (`outreach-server recovery-key export` writes it out when needed)";
+    let in_file = "office recovery key made and written in the clear: move the file offline (e.g. to a USB key in the office safe) and delete it from this machine";
+    match (setup.kept_in, logging) {
+        (KeptIn::AlreadySetUp, _) => {}
+        (KeptIn::Wrap, true) => tracing::info!("{wrapped}"),
+        (KeptIn::Wrap, false) => eprintln!("{wrapped}"),
+        (KeptIn::File(path), true) => tracing::warn!(file = %path.display(), "{in_file}"),
+        (KeptIn::File(path), false) => eprintln!("WARNING: {in_file}: {}", path.display()),
+    }
+    Ok(())
+}
+
+async fn export_recovery_key(
+    data: &Path,
+    database_url: Option<&str>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the passphrase")?;
+    let passphrase = recovery::first_line(&line);
+    let store = store::open(data, database_url)
+        .await
+        .context("opening the database")?;
+    let key = match recovery::unwrap_private_key(&*store, passphrase).await {
+        Ok(key) => key,
+        Err(RecoveryError::WrongPassphrase) => {
+            anyhow::bail!("wrong passphrase: the office recovery key was not exported")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    recovery::write_key_file(&key, out).with_context(|| {
+        format!(
+            "writing {} (an existing file is never replaced)",
+            out.display()
+        )
+    })?;
+    println!(
+        "office recovery key written to {} (keep it offline)",
+        out.display()
+    );
+    Ok(())
+}
+
 
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("OUTREACH_LOG")
@@ -131,11 +349,23 @@ fn init_logging(json: bool) {
     }
 }
 
-async fn serve(
+struct ServeOptions {
     data: PathBuf,
     database_url: Option<String>,
     listen: SocketAddr,
-) -> anyhow::Result<()> {
+    /// `None`: plain HTTP (--plain-http).
+    tls: Option<TlsOptions>,
+    recovery_passphrase_file: Option<PathBuf>,
+}
+
+async fn serve(options: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions {
+        data,
+        database_url,
+        listen,
+        tls,
+        recovery_passphrase_file,
+    } = options;
     let store = store::open(&data, database_url.as_deref())
         .await
         .context("opening the database")?;
@@ -143,40 +373,102 @@ async fn serve(
         .init_meta("first_started_at", &chrono::Utc::now().to_rfc3339())
         .await
         .context("recording the first start")?;
+    set_up_recovery_key(&*store, &data, recovery_passphrase_file.as_deref(), true).await?;
+    let mut state = AppState::new(store, outreach_server::staff::calibrated_kdf()?);
+    let tls = match tls {
+        Some(options) => {
+            let material =
+                TlsMaterial::load(&data, listen.ip(), &options).context("setting up HTTPS")?;
+            tracing::info!(
+                pin = material.spki_pin(),
+                certificate = %material.cert_path().display(),
+                origin = ?material.origin(),
+                "HTTPS certificate"
+            );
+            Some(material)
+        }
+        None => {
+            tracing::warn!(
+                "serving plain HTTP (--plain-http): only behind a reverse proxy that terminates TLS; tablets must pin the proxy's certificate"
+            );
+            None
+        }
+    };
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, storage = %store.kind(), version = outreach_server::VERSION, "outreach-server listening");
-    // The line tests and scripts wait for; printed on stdout, once.
-    println!("listening on http://{addr}");
-    outreach_server::serve(listener, AppState::new(store, outreach_server::staff::calibrated_kdf()?), shutdown_signal())
-        .await
-        .context("serving")?;
+    let shutdown = shutdown_signal();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, storage = %state.store.kind(), version = outreach_server::VERSION, "outreach-server listening");
+    // The lines tests and scripts wait for; printed on stdout, once.
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {scheme}://{addr}")?;
+    if let Some(material) = &tls {
+        writeln!(stdout, "spki-pin {}", material.spki_pin())?;
+    }
+    stdout.flush()?;
+    drop(stdout);
+    match tls {
+        Some(material) => {
+            state.spki_pin = Some(material.spki_pin().to_owned());
+            outreach_server::serve_tls(listener, state, material, shutdown)
+                .await
+                .context("serving")?;
+        }
+        None => {
+            outreach_server::serve(listener, state, shutdown)
+                .await
+                .context("serving")?;
+        }
+    }
     tracing::info!("outreach-server stopped");
     Ok(())
 }
 
-/// Completes on SIGTERM (service managers) or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Completes on SIGTERM (service managers) or Ctrl-C. The handlers are installed when
+/// this is called, not when the future is first polled, so a signal that arrives just
+/// after the listening line is printed is a clean shutdown too.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            let received = |s: std::io::Result<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = received(interrupt) => tracing::info!("interrupt received, shutting down"),
+                () = received(term) => tracing::info!("SIGTERM received, shutting down"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("interrupt received, shutting down"),
-        () = term => tracing::info!("SIGTERM received, shutting down"),
+        tracing::info!("interrupt received, shutting down");
     }
 }
+
+/// The SPKI pin of the first certificate in a PEM file.
+fn pin_of_certificate(path: &std::path::Path) -> anyhow::Result<String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let cert = CertificateDer::from_pem_file(path).with_context(|| {
+        format!(
+            "reading the certificate {} (start the server once so it makes its own, or pass --tls-cert)",
+            path.display()
+        )
+    })?;
+    Ok(outreach_server::tls::spki_pin(&cert)?)
+}
+

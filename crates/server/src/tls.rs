@@ -41,7 +41,9 @@ pub const KEY_FILE: &str = "key.pem";
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     /// Only one of `--tls-cert` and `--tls-key` was given.
-    #[error("--tls-cert and --tls-key go together: give both, or neither to use the server's own certificate")]
+    #[error(
+        "--tls-cert and --tls-key go together: give both, or neither to use the server's own certificate"
+    )]
     CertWithoutKey,
     /// A file or folder could not be read or written.
     #[error("{}: {source}", path.display())]
@@ -232,7 +234,8 @@ impl TlsMaterial {
                 der
             }
             None => {
-                let mut params = rcgen::CertificateParams::new(wanted.into_iter().collect::<Vec<_>>())?;
+                let mut params =
+                    rcgen::CertificateParams::new(wanted.into_iter().collect::<Vec<_>>())?;
                 params.distinguished_name = rcgen::DistinguishedName::new();
                 params
                     .distinguished_name
@@ -500,10 +503,9 @@ mod tests {
             .decode(b64)
             .expect("standard base64");
         assert_eq!(hash.len(), 32, "a SHA-256");
-        let pair = rcgen::KeyPair::from_pem(
-            &fs::read_to_string(dir.path().join(KEY_FILE)).expect("key"),
-        )
-        .expect("key pem");
+        let pair =
+            rcgen::KeyPair::from_pem(&fs::read_to_string(dir.path().join(KEY_FILE)).expect("key"))
+                .expect("key pem");
         assert_eq!(
             pin,
             pin_of_spki(&pair.subject_public_key_info()),
@@ -529,7 +531,11 @@ mod tests {
         )
         .expect("cert");
         assert_eq!(more.origin(), CertOrigin::Reissued);
-        assert_eq!(more.spki_pin(), first.spki_pin(), "a new name keeps the pin");
+        assert_eq!(
+            more.spki_pin(),
+            first.spki_pin(),
+            "a new name keeps the pin"
+        );
         let info = CertInfo::read(more.leaf_der()).expect("parse");
         for n in ["localhost", "outreach.city.example", "10.1.2.3"] {
             assert!(info.names.contains(n), "{n} in {:?}", info.names);
@@ -547,7 +553,10 @@ mod tests {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".tmp"))
             .collect();
-        assert!(leftovers.is_empty(), "no temporary files left: {leftovers:?}");
+        assert!(
+            leftovers.is_empty(),
+            "no temporary files left: {leftovers:?}"
+        );
     }
 
     #[test]

@@ -18,9 +18,10 @@ async fn a_running_server_is_reachable_and_a_closed_port_is_not() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(outreach_server::serve(
         listener,
-        AppState {
-            store: std::sync::Arc::new(store),
-        },
+        AppState::new(
+            std::sync::Arc::new(store),
+            outreach_keys::KdfParams::FOR_TESTS,
+        ),
         async {
             let _ = stopped.await;
         },

@@ -7,4 +7,6 @@ mod staff;
 mod sync;
 mod tus;
 mod client;
+mod logs;
 mod support;
+mod tls;

@@ -43,15 +43,19 @@ impl Storage {
     pub async fn fresh_target(self) -> Target {
         match self {
             Storage::Sqlite => Target::Sqlite(tempfile::tempdir().expect("temp dir")),
-            Storage::Postgres => Target::Postgres(fresh_postgres_database().await),
+            Storage::Postgres => Target::Postgres(
+                fresh_postgres_database().await,
+                tempfile::tempdir().expect("temp dir"),
+            ),
         }
     }
 }
 
-/// Where one test's database lives.
+/// Where one test's database lives. A PostgreSQL target has a data folder too: the
+/// server keeps its certificate and recovery key file there.
 pub enum Target {
     Sqlite(tempfile::TempDir),
-    Postgres(String),
+    Postgres(String, tempfile::TempDir),
 }
 
 impl Target {
@@ -62,7 +66,7 @@ impl Target {
                     .await
                     .expect("sqlite opens"),
             ),
-            Target::Postgres(url) => Arc::new(
+            Target::Postgres(url, _) => Arc::new(
                 PostgresStore::connect(url)
                     .await
                     .expect("postgres connects"),
@@ -70,11 +74,23 @@ impl Target {
         }
     }
 
-    /// The command-line arguments that select this storage.
+    /// The command-line arguments that select this storage (and the data folder).
     pub fn args(&self) -> Vec<String> {
         match self {
             Target::Sqlite(dir) => vec!["--data".into(), dir.path().display().to_string()],
-            Target::Postgres(url) => vec!["--database-url".into(), url.clone()],
+            Target::Postgres(url, dir) => vec![
+                "--database-url".into(),
+                url.clone(),
+                "--data".into(),
+                dir.path().display().to_string(),
+            ],
+        }
+    }
+
+    /// The server's data folder (certificate, recovery key file; SQLite's database).
+    pub fn data_dir(&self) -> &std::path::Path {
+        match self {
+            Target::Sqlite(dir) | Target::Postgres(_, dir) => dir.path(),
         }
     }
 }
@@ -167,31 +183,118 @@ impl TestServer {
     }
 }
 
-/// Starts the real `outreach-server` binary on a free port.
+/// Starts the real `outreach-server` binary on a free port, serving plain HTTP
+/// (`--plain-http`); [`spawn_binary_tls`] for the default, HTTPS.
 pub fn spawn_binary(target: &Target) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_outreach-server"))
+    spawn_binary_with(target, &["--plain-http"], &[])
+}
+
+/// Starts the real binary on a free port as it runs by default: HTTPS, with its own
+/// certificate in the target's data folder.
+pub fn spawn_binary_tls(target: &Target) -> tokio::process::Child {
+    spawn_binary_with(target, &[], &[])
+}
+
+/// Starts `outreach-server serve` on a free port with extra arguments and
+/// environment. Settings the test did not ask for are kept out of the environment.
+pub fn spawn_binary_with(
+    target: &Target,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> tokio::process::Child {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_outreach-server"));
+    command
         .arg("serve")
         .args(target.args())
         .args(["--listen", "127.0.0.1:0"])
+        .args(args);
+    for var in [
+        "OUTREACH_PLAIN_HTTP",
+        "OUTREACH_TLS_CERT",
+        "OUTREACH_TLS_KEY",
+        "OUTREACH_RECOVERY_PASSPHRASE",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("the server binary starts")
 }
 
-/// Reads the `listening on http://ADDR` line the binary prints once it accepts.
-pub async fn read_listening_line(child: &mut tokio::process::Child) -> SocketAddr {
+/// What the binary announced on standard output once it accepts connections.
+#[derive(Debug)]
+pub struct Announced {
+    /// `http` or `https`.
+    pub scheme: String,
+    pub addr: SocketAddr,
+    /// The `spki-pin` line, printed when it serves HTTPS.
+    pub pin: Option<String>,
+}
+
+impl Announced {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}://{}{path}", self.scheme, self.addr)
+    }
+}
+
+/// Reads `listening on SCHEME://ADDR` and, for HTTPS, the `spki-pin sha256/…` line.
+pub async fn read_announcement(child: &mut tokio::process::Child) -> Announced {
     let stdout = child.stdout.take().expect("piped stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+    let line = next_line(&mut lines).await;
+    let (scheme, addr) = line
+        .strip_prefix("listening on ")
+        .and_then(|rest| rest.split_once("://"))
+        .unwrap_or_else(|| panic!("the announced line, got {line:?}"));
+    let (scheme, addr) = (scheme.to_owned(), addr.parse().expect("an address"));
+    let pin = if scheme == "https" {
+        let line = next_line(&mut lines).await;
+        Some(
+            line.strip_prefix("spki-pin ")
+                .unwrap_or_else(|| panic!("the pin line, got {line:?}"))
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    Announced { scheme, addr, pin }
+}
+
+async fn next_line(lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>) -> String {
+    tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
         .await
-        .expect("the server must announce its address within 30 s")
+        .expect("the server must announce itself within 60 s")
         .expect("read stdout")
-        .expect("a line");
-    line.strip_prefix("listening on http://")
-        .expect("the announced line")
-        .parse()
-        .expect("an address")
+        .expect("a line")
+}
+
+/// Reads the `listening on http://ADDR` line a plain-HTTP binary prints once it
+/// accepts.
+pub async fn read_listening_line(child: &mut tokio::process::Child) -> SocketAddr {
+    let announced = read_announcement(child).await;
+    assert_eq!(announced.scheme, "http", "spawned with --plain-http");
+    announced.addr
+}
+
+/// Sends SIGTERM and waits for a clean exit.
+pub async fn stop_binary(mut child: tokio::process::Child) {
+    let pid = child.id().expect("running child has a pid");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "SIGTERM was delivered");
+    let exit = tokio::time::timeout(std::time::Duration::from_secs(15), child.wait())
+        .await
+        .expect("the server must stop within 15 s of SIGTERM")
+        .expect("wait");
+    assert!(
+        exit.success(),
+        "SIGTERM is a clean shutdown (exit 0), got {exit}"
+    );
 }
 
 /// GET with a client that uses our TLS provider (reqwest is built without one).
