@@ -4,6 +4,8 @@
 //! network type: a pocket Wi-Fi hotspot looks like any metered Wi-Fi, and a captive
 //! portal answers HTTP without being our server.
 
+pub mod api;
+pub mod engine;
 pub mod pin;
 
 use std::time::Duration;
@@ -136,7 +138,7 @@ fn describe_tls(e: &rustls::Error) -> String {
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".to_owned()
     } else if let Some(tls) = tls_failure(e) {

@@ -73,6 +73,9 @@ pub enum VaultError {
     /// No such record, trip or photo.
     #[error("{0} not found")]
     Missing(String),
+    /// Something stored in the vault cannot be read back.
+    #[error("{0} in the vault cannot be read")]
+    Corrupt(String),
     /// A key operation failed for a reason other than a wrong password.
     #[error("key: {0}")]
     Key(#[from] outreach_keys::KeyError),

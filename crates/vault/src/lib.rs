@@ -13,6 +13,7 @@ pub mod audit;
 mod error;
 mod key;
 mod keyring;
+pub mod outbox;
 pub mod records;
 mod schema;
 

@@ -101,6 +101,13 @@ pub(crate) const STEPS: &[&str] = &[
          saved_at TEXT NOT NULL,
          content  TEXT NOT NULL
      ) STRICT;",
+    // 6: sync: the tus upload each photo is going up in (so a restart continues it),
+    // and why an outbox item last failed is kept beside its attempts (step 3).
+    "CREATE TABLE photo_uploads (
+         sha256     BLOB PRIMARY KEY NOT NULL REFERENCES photos (sha256) ON DELETE CASCADE,
+         url        TEXT NOT NULL,
+         updated_at TEXT NOT NULL
+     ) STRICT;",
 ];
 
 /// The newest schema version this build knows.
