@@ -94,6 +94,9 @@ pub struct Progress {
     pub bytes_total: u64,
     /// Photo bytes the office has accepted so far in this run.
     pub bytes_done: u64,
+    /// Photo bytes put on the wire in this run (PATCH bodies), counted before each is
+    /// sent: after a failed run, this minus `bytes_done` is what the cut cost.
+    pub bytes_on_wire: u64,
     /// Recent speed, bytes per second.
     pub bytes_per_second: f64,
     /// What the engine is doing, in a few words (for the log and the panel).
@@ -110,7 +113,8 @@ pub struct Summary {
     pub records_waiting: usize,
     /// Photo bytes put on the wire (PATCH bodies).
     pub bytes_sent: u64,
-    /// Of those, bytes sent again because a link dropped mid-request.
+    /// Bytes that had been sent in an earlier, cut attempt and that the office did not
+    /// hold, so they went again (what the cuts cost).
     pub bytes_resent: u64,
     /// Wall time.
     pub seconds: f64,
@@ -205,18 +209,23 @@ pub async fn sync_once(
     on_progress(&progress);
     let mut window = (Instant::now(), 0u64);
     for sha in &the_plan.upload {
-        let (sent, kept) = upload_photo(vault, client, credential, sha, &mut |done| {
-            progress.bytes_done += done;
-            let elapsed = window.0.elapsed().as_secs_f64();
-            window.1 += done;
-            if elapsed > 0.0 {
-                progress.bytes_per_second = window.1 as f64 / elapsed;
+        let (sent, lost) = upload_photo(vault, client, credential, sha, &mut |event| {
+            match event {
+                Bytes::OnWire(n) => progress.bytes_on_wire += n,
+                Bytes::Kept(n) => {
+                    progress.bytes_done += n;
+                    let elapsed = window.0.elapsed().as_secs_f64();
+                    window.1 += n;
+                    if elapsed > 0.0 {
+                        progress.bytes_per_second = window.1 as f64 / elapsed;
+                    }
+                }
             }
             on_progress(&progress);
         })
         .await?;
         summary.bytes_sent += sent;
-        summary.bytes_resent += sent.saturating_sub(kept);
+        summary.bytes_resent += lost;
     }
 
     // Only the manifest makes a record Sent.
@@ -344,29 +353,44 @@ fn fail(vault: &Mutex<Vault>, keys: &[RecordKey], reason: &str) -> Result<(), Va
     })
 }
 
+/// What happened to a photo's bytes.
+enum Bytes {
+    /// About to be sent.
+    OnWire(u64),
+    /// Held by the office now.
+    Kept(u64),
+}
+
 /// Uploads one photo over tus, continuing an upload the vault remembers. Returns
-/// (bytes put on the wire, bytes the office kept).
+/// (bytes put on the wire, bytes an earlier cut cost: sent before, not held).
 async fn upload_photo(
     vault: &Mutex<Vault>,
     client: &OfficeClient,
     credential: &str,
     sha: &[u8; 32],
-    on_bytes: &mut (dyn FnMut(u64) + Send),
+    on_bytes: &mut (dyn FnMut(Bytes) + Send),
 ) -> Result<(u64, u64), SyncError> {
     let Some(bytes) = outbox::photo(lock(vault).conn(), sha)? else {
         return Ok((0, 0));
     };
     let length = bytes.len() as u64;
     let remembered = outbox::upload_url(lock(vault).conn(), sha)?;
+    // Bytes sent in an earlier attempt that the office does not hold: what a cut cost.
+    let mut lost = 0;
     let (url, mut offset) = match remembered {
-        Some(url) => match client.upload_offset(credential, &url).await? {
-            UploadState::At(o) => (url, o),
-            UploadState::Gone => (new_upload(vault, client, credential, sha, length).await?, 0),
+        Some((url, attempted)) => match client.upload_offset(credential, &url).await? {
+            UploadState::At(o) => {
+                lost = attempted.saturating_sub(o);
+                (url, o)
+            }
+            UploadState::Gone => {
+                lost = attempted;
+                (new_upload(vault, client, credential, sha, length).await?, 0)
+            }
         },
         None => (new_upload(vault, client, credential, sha, length).await?, 0),
     };
-    let start = offset;
-    on_bytes(offset);
+    on_bytes(Bytes::Kept(offset));
     let mut sent = 0u64;
     while offset < length {
         let from = usize::try_from(offset)
@@ -374,19 +398,21 @@ async fn upload_photo(
             .min(bytes.len());
         let to = (from + PATCH_BYTES).min(bytes.len());
         sent += (to - from) as u64;
+        lock(vault).write(|tx, _| outbox::note_attempt(tx, sha, to as u64))?;
+        on_bytes(Bytes::OnWire((to - from) as u64));
         match client
             .patch_upload(credential, &url, offset, bytes[from..to].to_vec())
             .await
         {
             Ok(new) => {
-                on_bytes(new.saturating_sub(offset));
+                on_bytes(Bytes::Kept(new.saturating_sub(offset)));
                 offset = new;
             }
             Err(e) => return Err(e.into()),
         }
     }
     lock(vault).write(|tx, _| outbox::set_upload_url(tx, sha, None, Utc::now()))?;
-    Ok((sent, length - start))
+    Ok((sent, lost))
 }
 
 async fn new_upload(

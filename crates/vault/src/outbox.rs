@@ -128,15 +128,28 @@ pub fn photo(conn: &Connection, sha256: &[u8; 32]) -> Result<Option<Vec<u8>>, Va
         .optional()?)
 }
 
-/// The tus upload URL a photo is going up in, if one was started.
-pub fn upload_url(conn: &Connection, sha256: &[u8; 32]) -> Result<Option<String>, VaultError> {
+/// The tus upload a photo is going up in, if one was started: its URL and how many
+/// bytes the tablet had sent into it (whether or not they arrived).
+pub fn upload_url(
+    conn: &Connection,
+    sha256: &[u8; 32],
+) -> Result<Option<(String, u64)>, VaultError> {
     Ok(conn
         .query_row(
-            "SELECT url FROM photo_uploads WHERE sha256 = ?1",
+            "SELECT url, attempted FROM photo_uploads WHERE sha256 = ?1",
             [&sha256[..]],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.try_into().unwrap_or(0))),
         )
         .optional()?)
+}
+
+/// Notes that the tablet is about to have sent `up_to` bytes of a photo's upload.
+pub fn note_attempt(tx: &Transaction<'_>, sha256: &[u8; 32], up_to: u64) -> Result<(), VaultError> {
+    tx.execute(
+        "UPDATE photo_uploads SET attempted = MAX(attempted, ?2) WHERE sha256 = ?1",
+        params![&sha256[..], i64::try_from(up_to).unwrap_or(i64::MAX)],
+    )?;
+    Ok(())
 }
 
 /// Remembers (or, with `None`, forgets) the upload a photo is going up in.

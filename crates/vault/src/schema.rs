@@ -108,6 +108,9 @@ pub(crate) const STEPS: &[&str] = &[
          url        TEXT NOT NULL,
          updated_at TEXT NOT NULL
      ) STRICT;",
+    // 7: how far the tablet got sending each upload, so a resumed upload knows how
+    // many bytes a cut cost (sent before, but not held by the office).
+    "ALTER TABLE photo_uploads ADD COLUMN attempted INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The newest schema version this build knows.

@@ -152,7 +152,7 @@ pub async fn options() -> Response {
 #[utoipa::path(
     post, path = "/uploads", tag = "photos", security(("device" = [])),
     params(
-        ("Tus-Resumable" = String, Header, description = "1.0.0"),
+        ("Tus-Resumable" = String, Header, description = "The tus version: 1.0.0", pattern = r"^1\.0\.0$"),
         ("Upload-Length" = u64, Header, description = "The photo's size in bytes"),
         ("Upload-Metadata" = String, Header, description = "Must include `sha256 <base64 of the lowercase hex SHA-256>`"),
     ),
@@ -245,8 +245,8 @@ async fn owned_upload(state: &AppState, device: &DeviceAuth, id: &str) -> Result
 /// How far an upload has come.
 #[utoipa::path(
     head, path = "/uploads/{id}", tag = "photos", security(("device" = [])),
-    params(("id" = String, Path, description = "Upload ID (32 hex digits)"),
-           ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    params(("id" = String, Path, description = "Upload ID (32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+           ("Tus-Resumable" = String, Header, description = "The tus version: 1.0.0", pattern = r"^1\.0\.0$")),
     responses(
         (status = 200, description = "Upload-Offset and Upload-Length headers"),
         (status = 401, description = "No valid device credential"),
@@ -332,14 +332,21 @@ async fn append(state: &AppState, id: &str, offset: i64, bytes: Vec<u8>) -> Resu
     }
 }
 
+// How a PATCH body is documented: bytes as they are (`Vec<u8>` would be documented
+// as a JSON array of numbers). The handler reads the body itself.
+/// The photo's next bytes, as they are.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct UploadBytes(pub Vec<u8>);
+
 /// Sends bytes of an upload, starting at `Upload-Offset`.
 #[utoipa::path(
     patch, path = "/uploads/{id}", tag = "photos", security(("device" = [])),
-    params(("id" = String, Path, description = "Upload ID (32 hex digits)"),
-           ("Tus-Resumable" = String, Header, description = "1.0.0"),
+    params(("id" = String, Path, description = "Upload ID (32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+           ("Tus-Resumable" = String, Header, description = "The tus version: 1.0.0", pattern = r"^1\.0\.0$"),
            ("Upload-Offset" = u64, Header, description = "Where these bytes start; must equal the server's offset"),
            ("Upload-Checksum" = Option<String>, Header, description = "`sha256 <base64>` or `sha1 <base64>` of this request's body")),
-    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    request_body(content = inline(UploadBytes), content_type = "application/offset+octet-stream"),
     responses(
         (status = 204, description = "Stored; Upload-Offset is the new offset"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -395,6 +402,33 @@ pub async fn patch(
     if parse_u64(&headers, &header::CONTENT_LENGTH)?.is_some_and(|n| n > remaining as u64) {
         return Err(past_length());
     }
+    // The body is read in a task of its own: when the link drops, the server may drop
+    // this request's future, and what arrived must still be stored.
+    let device_id = device.0.device_id.clone();
+    tokio::spawn(receive(state, device_id, upload, checksum, body))
+        .await
+        .map_err(|e| AppError::Internal(format!("upload task: {e}")))?
+}
+
+/// Reads a PATCH body into an upload and finishes it when it is complete.
+async fn receive(
+    state: AppState,
+    device_id: String,
+    upload: Upload,
+    checksum: Option<Checksum>,
+    body: Body,
+) -> Result<Response, AppError> {
+    let remaining = usize::try_from(upload.length - upload.offset).unwrap_or(0);
+    let past_length = || {
+        AppError::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload_past_length",
+            format!(
+                "the upload has {} bytes left of its declared Upload-Length",
+                upload.length - upload.offset
+            ),
+        )
+    };
 
     // Read the body frame by frame, storing pieces as they age (see PIECE_AGE).
     let mut body = body;
@@ -464,7 +498,7 @@ pub async fn patch(
             .store
             .complete_upload(&upload, bytes, &timestamp(Utc::now()))
             .await?;
-        tracing::info!(device = %device.0.device_id, upload = %upload.upload_id, "photo upload complete");
+        tracing::info!(device = %device_id, upload = %upload.upload_id, "photo upload complete");
     } else if !buffer.is_empty() {
         append(&state, &upload.upload_id, at, buffer).await?;
     }
@@ -481,8 +515,8 @@ pub async fn patch(
 /// Abandons an upload (termination extension).
 #[utoipa::path(
     delete, path = "/uploads/{id}", tag = "photos", security(("device" = [])),
-    params(("id" = String, Path, description = "Upload ID (32 hex digits)"),
-           ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    params(("id" = String, Path, description = "Upload ID (32 hex digits)", pattern = "^[0-9a-f]{32}$"),
+           ("Tus-Resumable" = String, Header, description = "The tus version: 1.0.0", pattern = r"^1\.0\.0$")),
     responses(
         (status = 204, description = "Terminated"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -504,7 +538,7 @@ pub async fn terminate(
 /// Whether the office holds a photo already (so a tablet can skip sending it).
 #[utoipa::path(
     head, path = "/photos/{sha256}", tag = "photos", security(("device" = [])),
-    params(("sha256" = String, Path, description = "Lowercase hex SHA-256")),
+    params(("sha256" = String, Path, description = "Lowercase hex SHA-256", pattern = "^[0-9a-f]{64}$")),
     responses((status = 200, description = "Held"), (status = 401, description = "No valid device credential"), (status = 404, description = "Not held"))
 )]
 pub async fn photo_held(
