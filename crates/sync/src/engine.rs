@@ -129,11 +129,42 @@ pub enum SyncError {
     /// The vault refused.
     #[error("vault: {0}")]
     Vault(#[from] VaultError),
+    /// The tablet locked or its staff member signed out: sync waits for the next
+    /// sign-in.
+    #[error("the tablet is locked")]
+    Locked,
 }
 
-fn lock(vault: &Mutex<Vault>) -> std::sync::MutexGuard<'_, Vault> {
-    // A panic mid-write rolls its transaction back: the vault is consistent.
-    vault.lock().unwrap_or_else(|p| p.into_inner())
+/// How the engine reaches the vault: briefly, between network calls, never across an
+/// await. The app's session holds `Mutex<Option<Vault>>` (empty while the tablet is
+/// locked: sync stops), the headless tablet a plain `Mutex<Vault>`.
+pub trait VaultAccess: Sync {
+    /// Runs `f` on the open vault, or fails with [`SyncError::Locked`].
+    fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, SyncError>;
+}
+
+impl VaultAccess for Mutex<Vault> {
+    fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, SyncError> {
+        // A panic mid-write rolls its transaction back: the vault is consistent.
+        let mut guard = self.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&mut guard)?)
+    }
+}
+
+impl VaultAccess for Mutex<Option<Vault>> {
+    fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, VaultError>,
+    ) -> Result<T, SyncError> {
+        let mut guard = self.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(f(guard.as_mut().ok_or(SyncError::Locked)?)?)
+    }
 }
 
 fn upload_of(item: &OutboxItem) -> RecordUpload {
@@ -162,13 +193,13 @@ fn upload_of(item: &OutboxItem) -> RecordUpload {
 /// One sync run: confirm what the office holds, send what it lacks, ask again.
 /// `on_progress` is called as the run moves.
 pub async fn sync_once(
-    vault: &Mutex<Vault>,
+    vault: &(impl VaultAccess + ?Sized),
     client: &OfficeClient,
     credential: &str,
     on_progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<Summary, SyncError> {
     let started = Instant::now();
-    let pending = outbox::pending(lock(vault).conn())?;
+    let pending = vault.with_vault(|v| outbox::pending(v.conn()))?;
     let mut progress = Progress {
         items_total: pending.len(),
         phase: "確認中",
@@ -231,32 +262,34 @@ pub async fn sync_once(
     // Only the manifest makes a record Sent.
     progress.phase = "受領を確認中";
     on_progress(&progress);
-    let pending = outbox::pending(lock(vault).conn())?;
+    let pending = vault.with_vault(|v| outbox::pending(v.conn()))?;
     let manifest = ask(client, credential, &pending).await?;
     let after = plan(&pending, &manifest);
     summary.records_sent += confirm(vault, &after.confirm)?;
     let now = Utc::now();
-    lock(vault).write(|tx, _| {
-        for item in &pending {
-            let k = key(item);
-            if after.confirm.contains(&k) || item.state == "failed" {
-                continue;
+    vault.with_vault(|v| {
+        v.write(|tx, _| {
+            for item in &pending {
+                let k = key(item);
+                if after.confirm.contains(&k) || item.state == "failed" {
+                    continue;
+                }
+                outbox::set_state(
+                    tx,
+                    &item.id,
+                    item.version,
+                    "awaiting_confirmation",
+                    None,
+                    now,
+                )?;
             }
-            outbox::set_state(
-                tx,
-                &item.id,
-                item.version,
-                "awaiting_confirmation",
-                None,
-                now,
-            )?;
-        }
-        Ok(())
+            Ok(())
+        })
     })?;
     progress.items_sent = summary.records_sent;
     progress.phase = "完了";
     on_progress(&progress);
-    summary.records_waiting = outbox::pending(lock(vault).conn())?.len();
+    summary.records_waiting = vault.with_vault(|v| outbox::pending(v.conn()))?.len();
     summary.seconds = started.elapsed().as_secs_f64();
     tracing::info!(
         sent = summary.records_sent,
@@ -284,33 +317,37 @@ async fn ask(
     Ok(all)
 }
 
-fn confirm(vault: &Mutex<Vault>, keys: &[RecordKey]) -> Result<usize, VaultError> {
+fn confirm(vault: &(impl VaultAccess + ?Sized), keys: &[RecordKey]) -> Result<usize, SyncError> {
     if keys.is_empty() {
         return Ok(0);
     }
     let now = Utc::now();
-    lock(vault).write(|tx, _| {
-        for k in keys {
-            records::mark_sent(tx, &k.id, k.version, now)?;
-        }
-        Ok(keys.len())
+    vault.with_vault(|v| {
+        v.write(|tx, _| {
+            for k in keys {
+                records::mark_sent(tx, &k.id, k.version, now)?;
+            }
+            Ok(keys.len())
+        })
     })
 }
 
 /// Sends records; a refused record is marked failed with the office's reason and the
 /// rest are sent without it (a batch is all or nothing at the office).
 async fn send_records(
-    vault: &Mutex<Vault>,
+    vault: &(impl VaultAccess + ?Sized),
     client: &OfficeClient,
     credential: &str,
     items: &[&OutboxItem],
 ) -> Result<(), SyncError> {
     let now = Utc::now();
-    lock(vault).write(|tx, _| {
-        for i in items {
-            outbox::set_state(tx, &i.id, i.version, "sending", None, now)?;
-        }
-        Ok(())
+    vault.with_vault(|v| {
+        v.write(|tx, _| {
+            for i in items {
+                outbox::set_state(tx, &i.id, i.version, "sending", None, now)?;
+            }
+            Ok(())
+        })
     })?;
     let mut batch: Vec<&OutboxItem> = items.to_vec();
     while !batch.is_empty() {
@@ -342,14 +379,20 @@ async fn send_records(
     Ok(())
 }
 
-fn fail(vault: &Mutex<Vault>, keys: &[RecordKey], reason: &str) -> Result<(), VaultError> {
+fn fail(
+    vault: &(impl VaultAccess + ?Sized),
+    keys: &[RecordKey],
+    reason: &str,
+) -> Result<(), SyncError> {
     let now = Utc::now();
     tracing::warn!(records = keys.len(), reason, "office refused records");
-    lock(vault).write(|tx, _| {
-        for k in keys {
-            outbox::set_state(tx, &k.id, k.version, "failed", Some(reason), now)?;
-        }
-        Ok(())
+    vault.with_vault(|v| {
+        v.write(|tx, _| {
+            for k in keys {
+                outbox::set_state(tx, &k.id, k.version, "failed", Some(reason), now)?;
+            }
+            Ok(())
+        })
     })
 }
 
@@ -364,17 +407,17 @@ enum Bytes {
 /// Uploads one photo over tus, continuing an upload the vault remembers. Returns
 /// (bytes put on the wire, bytes an earlier cut cost: sent before, not held).
 async fn upload_photo(
-    vault: &Mutex<Vault>,
+    vault: &(impl VaultAccess + ?Sized),
     client: &OfficeClient,
     credential: &str,
     sha: &[u8; 32],
     on_bytes: &mut (dyn FnMut(Bytes) + Send),
 ) -> Result<(u64, u64), SyncError> {
-    let Some(bytes) = outbox::photo(lock(vault).conn(), sha)? else {
+    let Some(bytes) = vault.with_vault(|v| outbox::photo(v.conn(), sha))? else {
         return Ok((0, 0));
     };
     let length = bytes.len() as u64;
-    let remembered = outbox::upload_url(lock(vault).conn(), sha)?;
+    let remembered = vault.with_vault(|v| outbox::upload_url(v.conn(), sha))?;
     // Bytes sent in an earlier attempt that the office does not hold: what a cut cost.
     let mut lost = 0;
     let (url, mut offset) = match remembered {
@@ -398,7 +441,7 @@ async fn upload_photo(
             .min(bytes.len());
         let to = (from + PATCH_BYTES).min(bytes.len());
         sent += (to - from) as u64;
-        lock(vault).write(|tx, _| outbox::note_attempt(tx, sha, to as u64))?;
+        vault.with_vault(|v| v.write(|tx, _| outbox::note_attempt(tx, sha, to as u64)))?;
         on_bytes(Bytes::OnWire((to - from) as u64));
         match client
             .patch_upload(credential, &url, offset, bytes[from..to].to_vec())
@@ -411,19 +454,20 @@ async fn upload_photo(
             Err(e) => return Err(e.into()),
         }
     }
-    lock(vault).write(|tx, _| outbox::set_upload_url(tx, sha, None, Utc::now()))?;
+    vault.with_vault(|v| v.write(|tx, _| outbox::set_upload_url(tx, sha, None, Utc::now())))?;
     Ok((sent, lost))
 }
 
 async fn new_upload(
-    vault: &Mutex<Vault>,
+    vault: &(impl VaultAccess + ?Sized),
     client: &OfficeClient,
     credential: &str,
     sha: &[u8; 32],
     length: u64,
 ) -> Result<String, SyncError> {
     let url = client.create_upload(credential, length, &hex(sha)).await?;
-    lock(vault).write(|tx, _| outbox::set_upload_url(tx, sha, Some(&url), Utc::now()))?;
+    vault
+        .with_vault(|v| v.write(|tx, _| outbox::set_upload_url(tx, sha, Some(&url), Utc::now())))?;
     Ok(url)
 }
 
