@@ -10,12 +10,13 @@ TARGET := $(CARGO_TARGET_DIR)
 LIB_CRATES := outreach-domain outreach-protocol outreach-vault outreach-photo outreach-sync outreach-server outreach-cli
 
 .PHONY: help run test deps deps-system deps-npm deps-driver ui build bindings \
-        lint fmt-check clippy no-tauri ui-test ui-check rust-test e2e
+        lint fmt-check clippy no-tauri ui-test ui-check rust-test conformance e2e
 
 help:
 	@echo "make run    install what is missing, build, start the office server (SQLite, loopback) and the app"
 	@echo "make test   install what is missing, then formatting, lints, every unit, integration and end-to-end test"
 	@echo "make e2e    only the end-to-end tests (real app under Xvfb via tauri-driver)"
+	@echo "make conformance   a standard tus client (tuspy) and schemathesis against the real server"
 	@echo "make bindings   regenerate ui/src/lib/bindings.ts from the Rust IPC types"
 
 # ---------------------------------------------------------------- installation
@@ -53,7 +54,7 @@ run: deps build
 	scripts/run-demo
 
 # ---------------------------------------------------------------- tests
-test: deps deps-driver lint ui-test rust-test e2e
+test: deps deps-driver lint ui-test rust-test conformance e2e
 	@echo "make test: all green"
 
 lint: fmt-check ui-check clippy no-tauri
@@ -81,6 +82,15 @@ ui-check: deps-npm
 # Unit and integration tests of every crate, against SQLite and a throwaway PostgreSQL.
 rust-test: build
 	OUTREACH_REQUIRE_POSTGRES=1 OUTREACH_REQUIRE_SQLCIPHER_TOOL=1 scripts/with-postgres cargo test --workspace
+
+# The real server binary against standard clients: tuspy (tus.io's Python client)
+# uploads photos, and schemathesis checks every answer against the OpenAPI document the
+# server serves. Their Python tools are pinned in scripts/python-tools.txt and kept in
+# a virtualenv outside the tree. `timeout` kills the whole process group if one hangs;
+# each script stops its server on exit.
+conformance: deps-system build
+	timeout --kill-after=10 300 scripts/tus-conformance
+	timeout --kill-after=10 600 scripts/schemathesis
 
 # The end-to-end tests are #[ignore]d in plain `cargo test` (they need a display and
 # the driver); here they run. `timeout` kills the whole process group if one hangs.

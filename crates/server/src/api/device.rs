@@ -25,10 +25,10 @@ pub const CREDENTIAL_DAYS: i64 = 180;
     request_body = EnrolRequest,
     responses(
         (status = 201, description = "Enrolled: keep the credential in the vault", body = DeviceCredential),
-        (status = 400, description = "Malformed code", body = ErrorBody),
+        (status = 400, description = "Malformed code, or the body is not JSON", body = ErrorBody),
         (status = 404, description = "No such code", body = ErrorBody),
         (status = 410, description = "The code was used already or has expired", body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     )
 )]
 pub async fn enrol(

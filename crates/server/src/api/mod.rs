@@ -98,7 +98,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(uploads)
         .merge(rest)
         .split_for_parts();
-    document_storage_unavailable(&mut doc);
+    document_common_errors(&mut doc);
     doc.info.version = API_VERSION.to_owned();
     doc.servers = Some(vec![utoipa::openapi::Server::new(
         outreach_protocol::API_PREFIX,
@@ -119,22 +119,43 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     (router, doc)
 }
 
-/// Every operation but `OPTIONS /uploads` asks the database (a device credential or a
-/// console session is looked up there, if nothing else), and answers 503
-/// `storage_unavailable` when it cannot (see [`AppError::Store`]): say so in each.
-fn document_storage_unavailable(doc: &mut utoipa::openapi::OpenApi) {
+/// The refusals every operation of a kind shares, documented once here so that no
+/// handler's annotation can leave one out:
+/// - every operation but `OPTIONS /uploads` asks the database (a device credential or
+///   a console session is looked up there, if nothing else) and answers 503
+///   `storage_unavailable` when it cannot (see [`AppError::Store`]);
+/// - every operation with a JSON body reads it through [`crate::error::ApiJson`], which
+///   refuses a body that is not JSON (400), larger than [`crate::BODY_LIMIT`] (413), of
+///   another content type (415) or not of the schema (422).
+///
+/// A status a handler documents itself keeps its description.
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    let response = ResponseBuilder::new()
-        .description(
-            "The server's database is not available (`storage_unavailable`); try again later",
-        )
-        .content(
-            "application/json",
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("ErrorBody")))
-                .build(),
-        )
-        .build();
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    let storage =
+        error("The server's database is not available (`storage_unavailable`); try again later");
+    let json_refusals = [
+        ("400", error("The body is not JSON (`malformed_json`)")),
+        (
+            "413",
+            error("The body is larger than the server accepts (`payload_too_large`)"),
+        ),
+        (
+            "415",
+            error("The body is not sent as `Content-Type: application/json`"),
+        ),
+        ("422", error("The body does not match the schema")),
+    ];
     for item in doc.paths.paths.values_mut() {
         let operations = [
             &mut item.get,
@@ -145,11 +166,21 @@ fn document_storage_unavailable(doc: &mut utoipa::openapi::OpenApi) {
             &mut item.patch,
         ];
         for operation in operations.into_iter().flatten() {
-            operation
-                .responses
-                .responses
+            let json_body = operation
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.contains_key("application/json"));
+            let responses = &mut operation.responses.responses;
+            responses
                 .entry("503".to_owned())
-                .or_insert_with(|| response.clone().into());
+                .or_insert_with(|| storage.clone().into());
+            if json_body {
+                for (status, response) in &json_refusals {
+                    responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| response.clone().into());
+                }
+            }
         }
     }
 }

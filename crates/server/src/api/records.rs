@@ -184,6 +184,7 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
     request_body = RecordBatch,
     responses(
         (status = 200, description = "Every record is held now", body = BatchResult),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 409, description = "Held with another payload; nothing stored", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
@@ -267,7 +268,9 @@ pub async fn put_records(
     request_body = ManifestRequest,
     responses(
         (status = 200, body = Manifest),
-        (status = 401, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     )
 )]
 pub async fn manifest(
