@@ -98,7 +98,10 @@ pub fn spawn_housekeeping(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> 
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {
             every.tick().await;
-            match store.expire_uploads(&store::timestamp(chrono::Utc::now())).await {
+            match store
+                .expire_uploads(&store::timestamp(chrono::Utc::now()))
+                .await
+            {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(uploads = n, "expired abandoned uploads"),
                 Err(e) => tracing::warn!(error = %e, "expiring uploads failed"),

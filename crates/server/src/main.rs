@@ -93,7 +93,6 @@ enum RecoveryKeyCommand {
     },
 }
 
-
 #[derive(Subcommand)]
 enum DeviceCommand {
     /// Make a one-time enrolment code for a tablet and print what its QR code carries.
@@ -108,7 +107,11 @@ enum DeviceCommand {
         #[arg(long)]
         name: String,
         /// The server's URL as tablets reach it.
-        #[arg(long, env = "OUTREACH_PUBLIC_URL", default_value = "https://127.0.0.1:8620")]
+        #[arg(
+            long,
+            env = "OUTREACH_PUBLIC_URL",
+            default_value = "https://127.0.0.1:8620"
+        )]
         server_url: String,
         /// The certificate whose pin the code carries; by default the server's own
         /// under DATA/tls/cert.pem.
@@ -234,7 +237,9 @@ async fn main() -> anyhow::Result<()> {
             if json {
                 println!("{}", issued.text);
             } else {
-                println!("enrolment code for {name} (valid {valid_minutes} minutes; paste into the tablet):");
+                println!(
+                    "enrolment code for {name} (valid {valid_minutes} minutes; paste into the tablet):"
+                );
                 println!("{}", issued.text);
             }
             Ok(())
@@ -335,7 +340,6 @@ async fn export_recovery_key(
     Ok(())
 }
 
-
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("OUTREACH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
@@ -375,6 +379,8 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .context("recording the first start")?;
     set_up_recovery_key(&*store, &data, recovery_passphrase_file.as_deref(), true).await?;
     let mut state = AppState::new(store, outreach_server::staff::calibrated_kdf()?);
+    // Abandoned uploads expire (tus expiration extension).
+    outreach_server::spawn_housekeeping(state.store.clone());
     let tls = match tls {
         Some(options) => {
             let material =
@@ -471,4 +477,3 @@ fn pin_of_certificate(path: &std::path::Path) -> anyhow::Result<String> {
     })?;
     Ok(outreach_server::tls::spki_pin(&cert)?)
 }
-

@@ -2,12 +2,12 @@
 //! of contents. Every test runs against embedded SQLite and, when
 //! `OUTREACH_TEST_DATABASE_URL` is set (`make test` starts a throwaway server), PostgreSQL.
 
+mod client;
 mod health;
+mod logs;
 mod openapi;
 mod staff;
-mod sync;
-mod tus;
-mod client;
-mod logs;
 mod support;
+mod sync;
 mod tls;
+mod tus;
