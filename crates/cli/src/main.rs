@@ -7,6 +7,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_server;
+mod sim;
 mod synthetic;
 mod vault;
 
@@ -30,6 +32,9 @@ enum Command {
         command: PhotoCommand,
     },
     /// Benchmarks (run them from bench/ with a release build).
+    /// A headless tablet: enrol, sign in, capture synthetic records, sync, and print a
+    /// JSON summary.
+    Sim(sim::SimArgs),
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -49,6 +54,9 @@ enum BenchCommand {
         #[arg(long, default_value_t = 300)]
         records: u32,
     },
+    /// Many simulated tablets uploading records with a photo each to a running office
+    /// server, beside a plain local SQLite floor.
+    Server(bench_server::ServerArgs),
 }
 
 #[derive(Subcommand)]
@@ -91,9 +99,13 @@ async fn main() -> anyhow::Result<()> {
             println!("{:?} {}x{}", photo.format, photo.width(), photo.height());
         }
         Command::Vault { command } => vault::run(command)?,
+        Command::Sim(args) => sim::run(args).await?,
         Command::Bench {
             command: BenchCommand::Vault { records },
         } => bench::vault(records)?,
+        Command::Bench {
+            command: BenchCommand::Server(args),
+        } => bench_server::run(args).await?,
     }
     Ok(())
 }

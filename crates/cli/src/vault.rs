@@ -272,12 +272,41 @@ fn seed_records(
     records: u32,
     seed: u64,
 ) -> anyhow::Result<()> {
+    let mut vault = Vault::sign_in(
+        db,
+        staff_id,
+        password,
+        chrono::Utc::now(),
+        Policy::default(),
+    )
+    .with_context(|| format!("signing in to {}", db.display()))?;
+    let stdout = std::io::stdout();
+    capture_synthetic(&mut vault, "シード用 出張先", records, seed, |id| {
+        // Only after the commit returned: the record is on disk.
+        let mut out = stdout.lock();
+        writeln!(out, "saved {id}")?;
+        out.flush()?;
+        Ok(())
+    })
+}
+
+/// Captures `records` synthetic applicants with a photo each at a new trip, through
+/// the same vault calls the app makes (draft, then finalize, one transaction each);
+/// `saved` is called after each commit.
+pub(crate) fn capture_synthetic(
+    vault: &mut Vault,
+    site: &str,
+    records: u32,
+    seed: u64,
+    mut saved: impl FnMut(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if records == 0 {
+        return Ok(());
+    }
     let now = chrono::Utc::now;
-    let mut vault = Vault::sign_in(db, staff_id, password, now(), Policy::default())
-        .with_context(|| format!("signing in to {}", db.display()))?;
     let trip = NewTrip {
         id: records::new_id(now())?,
-        site_name: "シード用 出張先".into(),
+        site_name: site.into(),
         site_address: "群馬県太田市浜町2-35".into(),
         date: now().date_naive(),
         mode: Mode::Uketsuke,
@@ -286,7 +315,6 @@ fn seed_records(
     };
     vault.write(|tx, s| records::insert_trip(tx, &trip, now(), s))?;
     let mut rng = crate::synthetic::Rng::new(seed);
-    let stdout = std::io::stdout();
     for _ in 0..records {
         let id = records::new_id(now())?;
         let payload = crate::synthetic::applicant(&mut rng);
@@ -300,15 +328,12 @@ fn seed_records(
             records::save_draft(tx, &id, &trip.id, &payload, &photos, now(), s)?;
             records::finalize(tx, &id, now(), s)
         })?;
-        // Only after the commit returned: the record is on disk.
-        let mut out = stdout.lock();
-        writeln!(out, "saved {id}")?;
-        out.flush()?;
+        saved(&id)?;
     }
     Ok(())
 }
 
-fn read_password() -> anyhow::Result<String> {
+pub(crate) fn read_password() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\n', '\r']).to_owned();

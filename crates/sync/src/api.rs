@@ -51,6 +51,12 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         matches!(self, ApiError::Unreachable(_) | ApiError::Server(_))
     }
+
+    /// True when the link failed because the server's key is not the pinned one: the
+    /// wrong server (or a machine in between), not a bad signal.
+    pub fn is_pin_mismatch(&self) -> bool {
+        matches!(self, ApiError::Unreachable(why) if *why == crate::pin::PinMismatch.to_string())
+    }
 }
 
 fn unreachable(e: &reqwest::Error) -> ApiError {

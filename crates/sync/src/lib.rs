@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod engine;
+pub mod enrol;
 pub mod pin;
 
 use std::time::Duration;

@@ -14,7 +14,7 @@ use outreach_sync::OfficeClient;
 use outreach_sync::api::ApiError;
 use outreach_sync::engine::{SyncError, sync_once};
 use outreach_vault::records::{self, Mode, NewTrip, PhotoIn, PhotoRole};
-use outreach_vault::{Policy, RosterEntry, Vault, outbox};
+use outreach_vault::{Policy, Vault, outbox};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PASSWORD: &str = "correct horse battery";
@@ -167,17 +167,7 @@ async fn tablet(office: &Office, n: usize) -> (tempfile::TempDir, Mutex<Vault>, 
     .expect("client");
     let credential = client.enrol(&issued.enrolment.code).await.expect("enrol");
     let roster = client.roster(&credential.credential).await.expect("roster");
-    let entries: Vec<RosterEntry> = roster
-        .staff
-        .into_iter()
-        .map(|s| RosterEntry {
-            public_key: serde_json::from_value(serde_json::Value::String(s.public_key))
-                .expect("pk"),
-            wrap: serde_json::from_value(s.key_wrap).expect("wrap"),
-            staff_id: s.staff_id,
-            name: s.name,
-        })
-        .collect();
+    let entries = outreach_sync::enrol::roster_entries(roster).expect("roster");
     let dir = tempfile::tempdir().expect("dir");
     let db = dir.path().join("vault.db");
     let office_key = SecretKey::generate().expect("key").public_key();

@@ -1,0 +1,106 @@
+//! `outreach sim`: a headless tablet. It enrols (or uses the enrolment its vault
+//! holds), signs in, captures synthetic records with photos through the same vault
+//! calls the app makes, finalizes them and syncs with the same engine, then prints a
+//! JSON summary. Used by tests, benchmarks and `make run`.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Context;
+use outreach_sync::enrol::{self, CodeText};
+use outreach_vault::outbox;
+use outreach_vault::{Policy, Vault};
+
+/// Arguments of `outreach sim`.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// The office server's base URL; by default the one in the enrolment code.
+    #[arg(long)]
+    server: Option<String>,
+    /// The enrolment code: the QR code's JSON text. Ignored when the vault is
+    /// enrolled already.
+    #[arg(long)]
+    enrolment: Option<String>,
+    /// The tablet's vault file (created from the office's roster when missing).
+    #[arg(long)]
+    db: PathBuf,
+    /// Who signs in.
+    #[arg(long)]
+    staff_id: String,
+    /// Read the password from the first line of standard input.
+    #[arg(long, required = true)]
+    password_stdin: bool,
+    /// Synthetic records to capture, finalize and sync.
+    #[arg(long, default_value_t = 0)]
+    records: u32,
+    /// Seed of the synthetic data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Capture only; leave the records in the outbox.
+    #[arg(long)]
+    no_sync: bool,
+}
+
+fn code(args: &SimArgs) -> anyhow::Result<CodeText> {
+    let text = args
+        .enrolment
+        .as_deref()
+        .context("this tablet is not enrolled: give --enrolment with the QR code's text")?;
+    let mut code = enrol::parse_code(text)?;
+    if let Some(server) = &args.server {
+        code.server_url.clone_from(server);
+    }
+    Ok(code)
+}
+
+/// Runs the simulated tablet.
+pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    let password = crate::vault::read_password()?;
+    let mut vault = if args.db.exists() {
+        let mut vault = Vault::sign_in(
+            &args.db,
+            &args.staff_id,
+            &password,
+            chrono::Utc::now(),
+            Policy::default(),
+        )
+        .with_context(|| format!("signing in to {}", args.db.display()))?;
+        if outbox::enrolment(vault.conn())?.is_none() {
+            enrol::enrol_vault(&code(&args)?, &mut vault)
+                .await
+                .context("enrolling")?;
+        }
+        vault
+    } else {
+        enrol::enrol_new_tablet(&code(&args)?, &args.db, &args.staff_id, &password)
+            .await
+            .context("enrolling a new tablet")?
+    };
+    let enrolment = outbox::enrolment(vault.conn())?.context("the vault lost its enrolment")?;
+
+    crate::vault::capture_synthetic(
+        &mut vault,
+        "シミュレーション 出張先",
+        args.records,
+        args.seed,
+        |_| Ok(()),
+    )?;
+    if args.no_sync {
+        println!("{}", serde_json::json!({ "recordsCaptured": args.records }));
+        return Ok(());
+    }
+    let server = args.server.as_deref().unwrap_or(&enrolment.server_url);
+    let office = enrol::client(
+        server,
+        enrolment.spki_pin.as_deref(),
+        Duration::from_secs(60),
+    )?;
+    let vault = Mutex::new(vault);
+    let summary =
+        outreach_sync::engine::sync_once(&vault, &office, &enrolment.credential, &mut |_| {})
+            .await
+            .context("syncing")?;
+    println!("{}", serde_json::to_string(&summary)?);
+    Ok(())
+}
