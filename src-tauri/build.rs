@@ -10,6 +10,10 @@ fn main() {
             "sign_out",
             "lock_session",
             "take_unsaved",
+            "enrol",
+            "decode_qr",
+            "sync_status",
+            "sync_now",
         ]),
     ))
     .expect("tauri build script failed");

@@ -13,8 +13,12 @@ pub struct AppInfo {
     pub version: String,
     /// The device's name as shown to staff.
     pub device_name: String,
-    /// The office server this tablet syncs with, if one is configured.
+    /// The office server this tablet syncs with, once known: from the vault's
+    /// enrolment after a sign-in (or `OUTREACH_SERVER_URL` for development).
     pub server_url: Option<String>,
+    /// The tablet has a vault: it was enrolled (or made for a demo). Without one the app
+    /// shows the enrolment screen instead of sign-in.
+    pub has_vault: bool,
     /// Seconds without a touch or a key after which the app locks itself.
     pub idle_lock_seconds: u32,
 }
@@ -54,6 +58,116 @@ impl std::fmt::Debug for SignInRequest {
     }
 }
 
+/// Enrolling this tablet: the QR code's text and the first staff member's sign-in.
+/// Its `Debug` hides the code and the password.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EnrolRequest {
+    /// The enrolment QR code's JSON text, as pasted or scanned; never logged.
+    pub code_text: String,
+    /// The staff member's login ID.
+    pub staff_id: String,
+    /// Their password; never logged, dropped after the attempt.
+    pub password: String,
+}
+
+impl std::fmt::Debug for EnrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrolRequest")
+            .field("code_text", &"…")
+            .field("staff_id", &self.staff_id)
+            .field("password", &"…")
+            .finish()
+    }
+}
+
+/// What background sync is doing; the sync panel says it in Japanese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Nobody is signed in (or the tablet locked): sync waits for a sign-in.
+    #[default]
+    Locked,
+    /// The vault holds no enrolment: this tablet has no office to send to.
+    NotEnrolled,
+    /// Asking whether the office server answers.
+    Probing,
+    /// A sync run is going on.
+    Syncing,
+    /// The last run finished; the next check comes by itself.
+    Idle,
+    /// The office server cannot be reached; trying again after a while.
+    Offline,
+    /// The server's key is not the one pinned at enrolment.
+    WrongServer,
+    /// The server's API version does not match the app's.
+    Incompatible,
+    /// The last run failed (the office failed, or refused something); trying again.
+    Retrying,
+    /// The office no longer accepts this tablet's credential: enrol again.
+    CredentialRejected,
+    /// The office revoked this tablet; its staff keys were destroyed.
+    Revoked,
+}
+
+/// How many record versions are in each outbox state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxCounts {
+    /// 送信待ち: finalized, not yet sent.
+    pub queued: u32,
+    /// 送信中: going up.
+    pub sending: u32,
+    /// 受領確認待ち: sent; the office has not yet confirmed every photo.
+    pub awaiting_confirmation: u32,
+    /// 送信済み: confirmed by the office.
+    pub sent: u32,
+    /// 失敗: refused by the office.
+    pub failed: u32,
+}
+
+/// A record version the office refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxFailure {
+    /// The record's ID (never personal data).
+    pub record_id: String,
+    /// Its version.
+    pub version: i64,
+    /// The office's stable reason code (e.g. `my_number_refused`, `office_conflict`).
+    pub reason: String,
+}
+
+/// Where background sync stands, for the sync panel (polled about once a second).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    /// What sync is doing.
+    pub phase: SyncPhase,
+    /// The engine's step during a run (確認中, 写真を送信中 …), or the last run's last.
+    pub activity: Option<String>,
+    /// Record versions the current (or last) run set out to send.
+    pub items_total: u32,
+    /// Of those, confirmed by the office.
+    pub items_sent: u32,
+    /// Photo bytes the current (or last) run set out to send.
+    pub bytes_total: u64,
+    /// Of those, held by the office.
+    pub bytes_done: u64,
+    /// Recent upload speed in bytes per second (0 when idle).
+    pub bytes_per_second: f64,
+    /// The vault's outbox by state; `null` while nobody is signed in.
+    pub outbox: Option<OutboxCounts>,
+    /// Record versions the office refused, with its reasons.
+    pub failures: Vec<OutboxFailure>,
+    /// When a sync run last completed (RFC 3339), or the office last confirmed a record.
+    pub last_success_at: Option<String>,
+    /// The same in 和暦 and 西暦 with a 24-hour time, Japan time.
+    pub last_success_display: Option<String>,
+    /// Seconds until the next attempt starts by itself, when one is scheduled.
+    pub next_attempt_seconds: Option<u32>,
+}
+
 /// A successful sign-in.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -88,10 +202,15 @@ pub fn typescript_bindings() -> String {
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         AppInfo::decl(&cfg),
+        EnrolRequest::decl(&cfg),
         IpcError::decl(&cfg),
+        OutboxCounts::decl(&cfg),
+        OutboxFailure::decl(&cfg),
         ServerStatus::decl(&cfg),
         SignInRequest::decl(&cfg),
         SignedIn::decl(&cfg),
+        SyncPhase::decl(&cfg),
+        SyncStatus::decl(&cfg),
     ];
     let mut out = String::from(
         "// This file was generated by outreach-app (ts-rs). Do not edit by hand: run `make bindings`.\n",

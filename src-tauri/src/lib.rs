@@ -6,6 +6,7 @@
 
 mod commands;
 pub mod ipc;
+pub mod sync;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -16,7 +17,8 @@ use tauri::Manager;
 /// Settings the app starts with.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
-    /// The office server, until enrolment stores it in the vault (`OUTREACH_SERVER_URL`).
+    /// A plain-HTTP office server for development (`OUTREACH_SERVER_URL`); an enrolled
+    /// tablet uses the server and pin its vault holds.
     pub server_url: Option<String>,
     /// How long a reachability probe may take before the server counts as unreachable.
     pub probe_timeout: Duration,
@@ -45,20 +47,77 @@ impl AppConfig {
     }
 }
 
-/// The client for the office server, made once at start (its TLS set-up is not free,
-/// and the status bar probes every few seconds); `None` when no server is configured.
-pub struct Office(pub Option<outreach_sync::OfficeClient>);
+/// The link to the office server: its clients, made once per server (their TLS set-up
+/// is not free, and the status bar probes every few seconds). Known from the vault's
+/// enrolment once a staff member has signed in, and kept after sign-out (a URL and a
+/// pin are not secret); `OUTREACH_SERVER_URL` gives a plain-HTTP one for development.
+pub struct Office {
+    link: std::sync::RwLock<Option<Link>>,
+    probe_timeout: Duration,
+}
+
+/// One office server and the clients that talk to it.
+#[derive(Clone)]
+pub struct Link {
+    /// Its base URL.
+    pub server_url: String,
+    /// The SPKI pin from enrolment, if any.
+    pub spki_pin: Option<String>,
+    /// For reachability probes: a short timeout.
+    pub probe: outreach_sync::OfficeClient,
+    /// For sync runs: a timeout long enough for a photo on a slow link.
+    pub sync: outreach_sync::OfficeClient,
+}
+
+/// How long one sync request may take before the link counts as stalled.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Office {
+    /// No office known yet; probes give up after `probe_timeout`.
+    pub fn new(probe_timeout: Duration) -> Self {
+        Self {
+            link: std::sync::RwLock::new(None),
+            probe_timeout,
+        }
+    }
+
     fn from_config(config: &AppConfig) -> Self {
-        let client = config.server_url.as_deref().and_then(|url| {
-            outreach_sync::OfficeClient::new(url, config.probe_timeout)
-                .map_err(
-                    |e| tracing::error!(error = %e, "the office server client could not be made"),
-                )
-                .ok()
-        });
-        Self(client)
+        let office = Self::new(config.probe_timeout);
+        if let Some(url) = config.server_url.as_deref()
+            && let Err(e) = office.link_to(url, None)
+        {
+            tracing::error!(error = %e, "the office server client could not be made");
+        }
+        office
+    }
+
+    /// The current link, if the office is known.
+    pub fn current(&self) -> Option<Link> {
+        self.link.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The link to `server_url` with `spki_pin`, made (and kept) unless it is the
+    /// current one already.
+    pub fn link_to(
+        &self,
+        server_url: &str,
+        spki_pin: Option<&str>,
+    ) -> Result<Link, outreach_sync::enrol::EnrolError> {
+        if let Some(link) = self.current()
+            && link.server_url == server_url
+            && link.spki_pin.as_deref() == spki_pin
+        {
+            return Ok(link);
+        }
+        let client = |timeout| outreach_sync::enrol::client(server_url, spki_pin, timeout);
+        let link = Link {
+            server_url: server_url.to_owned(),
+            spki_pin: spki_pin.map(str::to_owned),
+            probe: client(self.probe_timeout)?,
+            sync: client(SYNC_TIMEOUT)?,
+        };
+        *self.link.write().unwrap_or_else(|p| p.into_inner()) = Some(link.clone());
+        Ok(link)
     }
 }
 
@@ -77,11 +136,59 @@ pub fn builder(mut config: AppConfig) -> tauri::Builder<tauri::Wry> {
                 config.vault_path = Some(dir.join("vault.db"));
             }
             app.manage(config.clone());
+            #[cfg(target_os = "linux")]
+            allow_camera(app);
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                sync::run(
+                    handle.state::<Session>().inner(),
+                    handle.state::<Office>().inner(),
+                    handle.state::<sync::SyncControl>().inner(),
+                )
+                .await;
+            });
             Ok(())
         })
         .manage(office)
         .manage(Session::default())
+        .manage(sync::SyncControl::default())
+        .manage(commands::PendingEnrolment::default())
         .invoke_handler(commands::handler())
+}
+
+/// Lets the web view use the camera (video only) for the enrolment QR code reader.
+/// WebKitGTK ships with media streams off and denies every permission request the app
+/// does not answer; the web view only ever shows the app's own embedded UI (the CSP
+/// allows nothing else), so video capture is granted to it and nothing more.
+#[cfg(target_os = "linux")]
+fn allow_camera(app: &tauri::App) {
+    use webkit2gtk::glib::prelude::Cast;
+    use webkit2gtk::{
+        PermissionRequestExt, SettingsExt, UserMediaPermissionRequest,
+        UserMediaPermissionRequestExt, WebViewExt,
+    };
+    let Some(window) = app.get_webview_window("main") else {
+        return;
+    };
+    let result = window.with_webview(|webview| {
+        let view = webview.inner();
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_enable_media_stream(true);
+        }
+        view.connect_permission_request(|_, request| {
+            match request.downcast_ref::<UserMediaPermissionRequest>() {
+                Some(media) if media.is_for_video_device() && !media.is_for_audio_device() => {
+                    request.allow();
+                    true
+                }
+                // Anything else: WebKit's own answer, which is no.
+                _ => false,
+            }
+        });
+    });
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "the camera could not be enabled for the web view");
+    }
 }
 
 /// Starts the app.

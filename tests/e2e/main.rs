@@ -3,5 +3,6 @@
 //! so they are ignored by a plain `cargo test`; `make e2e` (part of `make test`) runs
 //! them with `--ignored`.
 
+mod enrol_sync;
 mod signin;
 mod startup;

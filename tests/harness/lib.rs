@@ -4,7 +4,6 @@
 //! Every screen a test visits is saved as a PNG in a folder the test output names, so
 //! a person can look at what the test saw.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -29,16 +28,20 @@ pub struct Session {
     client: Client,
     xvfb: Guard,
     driver: Guard,
-    server_stop: Option<tokio::sync::oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// Where the office server listens.
-    pub server_addr: SocketAddr,
-    _server_data: tempfile::TempDir,
-    _tablet: tempfile::TempDir,
+    server: Option<InProcessServer>,
     shots: PathBuf,
     shot_count: u32,
+    log: PathBuf,
     launched: Instant,
     first_screen: Option<Duration>,
+}
+
+/// The office server inside the test process (plain HTTP), with the demo tablet's vault.
+struct InProcessServer {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _data: tempfile::TempDir,
+    _tablet: tempfile::TempDir,
 }
 
 impl Session {
@@ -82,6 +85,32 @@ impl Session {
         };
         outreach_vault::Vault::create(&vault, &office.public_key(), &[entry], chrono::Utc::now())?;
 
+        let server_url = format!("http://{server_addr}");
+        let vault = vault.display().to_string();
+        let mut app_env = vec![
+            ("OUTREACH_SERVER_URL", server_url.as_str()),
+            ("OUTREACH_VAULT", vault.as_str()),
+        ];
+        app_env.extend_from_slice(env);
+        let mut session = Self::start_app(name, &app_env).await?;
+        session.server = Some(InProcessServer {
+            stop: Some(stop),
+            task: server,
+            _data: server_data,
+            _tablet: tablet,
+        });
+        Ok(session)
+    }
+
+    /// Starts a display, tauri-driver and the app with `env`, and nothing else: the test
+    /// brings its own office server (see [`OfficeServer`]) and names the vault file
+    /// (`OUTREACH_VAULT`). The app's log goes to `app.log` in the screenshot folder.
+    pub async fn start_app(name: &str, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let shots = screenshot_root().join(name);
+        std::fs::create_dir_all(&shots)?;
+        println!("screenshots of this test: {}", shots.display());
+        let log = shots.join("app.log");
+        let log_file = std::fs::File::create(&log)?;
         let app = app_binary()?;
         let (display, xvfb) = start_xvfb().await?;
         let port = free_port()?;
@@ -95,11 +124,9 @@ impl Session {
                     &native_port.to_string(),
                 ])
                 .env("DISPLAY", &display)
-                .env("OUTREACH_SERVER_URL", format!("http://{server_addr}"))
-                .env("OUTREACH_VAULT", &vault)
                 .envs(env.iter().copied())
                 .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
+                .stderr(log_file)
                 .kill_on_drop(true)
                 .spawn()
                 .context(
@@ -131,23 +158,40 @@ impl Session {
         .await
         .context("the WebDriver session was not created within 90 s")??;
 
-        let shots = screenshot_root().join(name);
-        std::fs::create_dir_all(&shots)?;
-        println!("screenshots of this test: {}", shots.display());
         Ok(Self {
             client,
             xvfb,
             driver,
-            server_stop: Some(stop),
-            server,
-            server_addr,
-            _server_data: server_data,
-            _tablet: tablet,
+            server: None,
             shots,
             shot_count: 0,
+            log,
             launched,
             first_screen: None,
         })
+    }
+
+    /// What the app (and its web view) wrote to standard error so far.
+    pub fn app_log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Empties the input or text area matching `css`.
+    pub async fn clear(&mut self, css: &str) -> anyhow::Result<()> {
+        let el = self.wait_for(css).await?;
+        bounded(el.clear()).await
+    }
+
+    /// Waits until the element matching `css` is gone.
+    pub async fn wait_gone(&mut self, css: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if bounded(self.client.find(Locator::Css(css))).await.is_err() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{css} did not go away within {WAIT:?}")
     }
 
     /// The WebDriver client, for anything the helpers here do not cover.
@@ -253,12 +297,195 @@ impl Session {
         let closed = bounded(self.client.clone().close()).await;
         kill_tree(self.driver.0.id());
         kill_tree(self.xvfb.0.id());
-        if let Some(stop) = self.server_stop.take() {
-            let _ = stop.send(());
+        if let Some(server) = &mut self.server {
+            if let Some(stop) = server.stop.take() {
+                let _ = stop.send(());
+            }
+            (&mut server.task).await??;
         }
-        (&mut self.server).await??;
         closed.context("closing the WebDriver session")
     }
+}
+
+/// The real `outreach-server` binary over HTTPS on a free loopback port, with its own
+/// data folder (embedded SQLite, its self-made certificate and recovery key).
+pub struct OfficeServer {
+    process: Option<Guard>,
+    data: tempfile::TempDir,
+    port: u16,
+    /// `https://127.0.0.1:PORT`.
+    pub url: String,
+    /// The SPKI pin it printed at start (`sha256/…`).
+    pub pin: String,
+}
+
+impl OfficeServer {
+    /// Starts the server and waits until it prints its pin.
+    pub async fn start() -> anyhow::Result<Self> {
+        let data = tempfile::tempdir()?;
+        let port = free_port()?;
+        let mut server = Self {
+            process: None,
+            data,
+            port,
+            url: format!("https://127.0.0.1:{port}"),
+            pin: String::new(),
+        };
+        server.pin = server.spawn().await?;
+        Ok(server)
+    }
+
+    async fn spawn(&mut self) -> anyhow::Result<String> {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = Command::new(tool("outreach-server")?)
+            .args(["serve", "--data"])
+            .arg(self.data.path())
+            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .env("OUTREACH_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting outreach-server (build it with `make build`)")?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        self.process = Some(Guard(child));
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let pin = tokio::time::timeout(WAIT, async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(pin) = line.strip_prefix("spki-pin ") {
+                    return Ok(pin.trim().to_owned());
+                }
+            }
+            bail!("outreach-server exited before printing its pin")
+        })
+        .await
+        .context("outreach-server did not print its pin in time")??;
+        // Keep reading, so a line the server prints later never blocks it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(pin)
+    }
+
+    /// Stops the server (the link goes down); [`OfficeServer::restart`] brings it back.
+    pub fn stop(&mut self) {
+        self.process = None;
+    }
+
+    /// Starts the server again on the same port and data folder; the pin must not change.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        let pin = self.spawn().await?;
+        if pin != self.pin {
+            bail!(
+                "the server's pin changed across a restart: {} → {pin}",
+                self.pin
+            );
+        }
+        Ok(())
+    }
+
+    /// `outreach-server staff add … --password-stdin`.
+    pub async fn add_staff(&self, id: &str, name: &str, password: &str) -> anyhow::Result<()> {
+        let data = self.data.path().display().to_string();
+        run_tool(
+            "outreach-server",
+            &[
+                "staff",
+                "add",
+                "--data",
+                &data,
+                "--id",
+                id,
+                "--name",
+                name,
+                "--role",
+                "staff",
+                "--password-stdin",
+            ],
+            Some(password),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// `outreach-server device enrol --json`: the text the enrolment QR code carries.
+    pub async fn enrolment_code(&self, tablet: &str) -> anyhow::Result<String> {
+        let data = self.data.path().display().to_string();
+        let out = run_tool(
+            "outreach-server",
+            &[
+                "device",
+                "enrol",
+                "--data",
+                &data,
+                "--name",
+                tablet,
+                "--server-url",
+                &self.url,
+                "--json",
+            ],
+            None,
+        )
+        .await?;
+        Ok(out.trim().to_owned())
+    }
+
+    /// Record versions and photos the office holds, read from its SQLite file.
+    pub fn held(&self) -> anyhow::Result<(i64, i64)> {
+        let db = rusqlite::Connection::open_with_flags(
+            self.data.path().join("outreach.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?;
+        let count = |table: &str| -> anyhow::Result<i64> {
+            Ok(db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        Ok((count("records")?, count("photos")?))
+    }
+}
+
+/// Runs one of the workspace's binaries (`outreach`, `outreach-server`) to the end,
+/// with `stdin` as its standard input; answers its standard output.
+pub async fn run_tool(name: &str, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new(tool(name)?)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {name}"))?;
+    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+        input.write_all(format!("{text}\n").as_bytes()).await?;
+    }
+    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .with_context(|| format!("{name} did not finish within 120 s"))??;
+    if !out.status.success() {
+        bail!(
+            "{name} {} failed ({}): {}",
+            args.first().copied().unwrap_or_default(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A workspace binary in the target folder.
+fn tool(name: &str) -> anyhow::Result<PathBuf> {
+    let path = target_dir().join("debug").join(name);
+    if !path.is_file() {
+        bail!(
+            "{} does not exist: build it with `make build`",
+            path.display()
+        );
+    }
+    Ok(path)
 }
 
 /// A child process that takes its descendants with it when dropped, so a failed test

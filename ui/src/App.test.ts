@@ -1,7 +1,8 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { appInfo, lockSession, serverStatus, signIn, signOut, takeUnsaved } from './lib/ipc';
+import { appInfo, enrol, lockSession, serverStatus, signIn, signOut, syncStatus, takeUnsaved } from './lib/ipc';
+import { syncStatusFixture } from './lib/sync/fixtures';
 
 vi.mock('./lib/ipc', async (importOriginal) => {
   const actual = await importOriginal<typeof import('./lib/ipc')>();
@@ -13,6 +14,9 @@ vi.mock('./lib/ipc', async (importOriginal) => {
     signOut: vi.fn(),
     lockSession: vi.fn(),
     takeUnsaved: vi.fn(),
+    enrol: vi.fn(),
+    syncStatus: vi.fn(),
+    syncNow: vi.fn(),
   };
 });
 
@@ -25,7 +29,7 @@ function input(id: string): HTMLInputElement {
 }
 
 beforeEach(() => {
-  vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null, idleLockSeconds: 300 });
+  vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null, hasVault: true, idleLockSeconds: 300 });
   vi.mocked(serverStatus).mockResolvedValue({
     reachable: false,
     serverVersion: null,
@@ -37,18 +41,60 @@ beforeEach(() => {
   vi.mocked(signOut).mockResolvedValue(undefined);
   vi.mocked(lockSession).mockResolvedValue(true);
   vi.mocked(takeUnsaved).mockResolvedValue(null);
+  vi.mocked(syncStatus).mockResolvedValue(syncStatusFixture());
 });
 
 describe('App', () => {
-  it('starts on the sign-in screen with the status bar', () => {
+  it('starts on the sign-in screen with the status bar when the tablet has a vault', async () => {
     render(App);
+    await screen.findByRole('heading', { name: '職員サインイン' });
     expect(document.getElementById('signin-screen')).not.toBeNull();
+    expect(document.getElementById('enrol-screen')).toBeNull();
     expect(document.getElementById('home-screen')).toBeNull();
     expect(document.getElementById('server-status')).not.toBeNull();
   });
 
+  it('starts on the enrolment screen without a vault, and enrols into the home screen with the sync panel', async () => {
+    vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null, hasVault: false, idleLockSeconds: 300 });
+    vi.mocked(enrol).mockResolvedValue({ staffId: 'ST-001', staffName: '山田 太郎' });
+    render(App);
+    await screen.findByRole('heading', { name: '端末の登録' });
+    expect(document.getElementById('signin-screen')).toBeNull();
+
+    const code = JSON.stringify({
+      kind: 'outreach-enrolment',
+      serverUrl: 'http://127.0.0.1:8620',
+      spkiPin: null,
+      code: 'c',
+      expiresAt: '2999-01-01T00:00:00Z',
+    });
+    await fireEvent.input(screen.getByLabelText('登録コード'), { target: { value: code } });
+    await fireEvent.click(screen.getByRole('button', { name: '次へ' }));
+    await fireEvent.input(input('enrol-staff-id'), { target: { value: 'ST-001' } });
+    await fireEvent.input(input('enrol-password'), { target: { value: 'secret' } });
+    await fireEvent.click(screen.getByRole('button', { name: '登録してサインイン' }));
+
+    await screen.findByRole('heading', { name: 'ようこそ、山田 太郎さん' });
+    expect(document.getElementById('sync-panel')).not.toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'サインアウト' }));
+    expect(document.getElementById('signin-screen')).not.toBeNull();
+  });
+
+  it('goes back to sign-in and says why when the office has revoked the tablet', async () => {
+    vi.mocked(syncStatus).mockResolvedValue(syncStatusFixture({ phase: 'revoked', outbox: null }));
+    render(App);
+    await fireEvent.input(await screen.findByLabelText('職員ID'), { target: { value: 'ST-001' } });
+    await fireEvent.input(input('password'), { target: { value: 'secret' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'サインイン' }));
+
+    const notice = await screen.findByText(/登録は事務所で取り消されました/);
+    expect(notice.id).toBe('sign-in-notice');
+    expect(document.getElementById('home-screen')).toBeNull();
+  });
+
   it('greets the staff member after sign-in and comes back empty after sign-out', async () => {
     render(App);
+    await screen.findByRole('heading', { name: '職員サインイン' });
     await fireEvent.input(input('staff-id'), { target: { value: 'ST-001' } });
     await fireEvent.input(input('password'), { target: { value: 'secret' } });
     await fireEvent.click(screen.getByRole('button', { name: 'サインイン' }));
@@ -67,8 +113,9 @@ describe('App', () => {
   });
 
   it('locks after the idle time, says why, and keeps the input through the vault', async () => {
-    vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null, idleLockSeconds: 1 });
+    vi.mocked(appInfo).mockResolvedValue({ version: '0.1.0', deviceName: 'tab-01', serverUrl: null, hasVault: true, idleLockSeconds: 1 });
     render(App);
+    await screen.findByRole('heading', { name: '職員サインイン' });
     await fireEvent.input(input('staff-id'), { target: { value: 'ST-001' } });
     await fireEvent.input(input('password'), { target: { value: 'secret' } });
     await fireEvent.click(screen.getByRole('button', { name: 'サインイン' }));

@@ -4,6 +4,8 @@
 //! only, with the EXIF orientation applied so that every later step sees the photo
 //! the right way up. Anything else is refused with an error that names the format.
 
+pub mod qr;
+
 use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};

@@ -8,6 +8,7 @@ pub mod api;
 pub mod engine;
 pub mod enrol;
 pub mod pin;
+pub mod schedule;
 
 use std::time::Duration;
 

@@ -42,6 +42,8 @@ pub enum Action {
     RecordAmended,
     /// A sent record's personal data and photos were deleted from the tablet.
     Purged,
+    /// The office revoked this tablet; the staff copies of the key were destroyed.
+    DeviceRevoked,
 }
 
 impl Action {
@@ -62,6 +64,7 @@ impl Action {
             Action::RecordFinalized => "record_finalized",
             Action::Purged => "purged",
             Action::RecordAmended => "record_amended",
+            Action::DeviceRevoked => "device_revoked",
         }
     }
 }

@@ -44,6 +44,24 @@ pub struct RosterEntry {
     pub wrap: PasswordWrap,
 }
 
+/// What [`Vault::apply_roster`] changed, by staff ID.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RosterChanges {
+    /// Newly on the tablet.
+    pub added: Vec<String>,
+    /// Their password (or key pair) changed at the office: their way in was replaced.
+    pub rewrapped: Vec<String>,
+    /// No longer on the office's roster: their way in was removed.
+    pub removed: Vec<String>,
+}
+
+impl RosterChanges {
+    /// True when nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.rewrapped.is_empty() && self.removed.is_empty()
+    }
+}
+
 /// Sign-in rules the office can set.
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
@@ -355,6 +373,74 @@ impl Vault {
             &self.staff_id,
             audit::Action::StaffRemoved,
             staff_id,
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Brings the tablet's staff in line with the office's roster (during a signed-in
+    /// sync): a new person gets a sealed copy of the data key ([`Vault::add_staff`]), a
+    /// changed password wrap replaces the old one ([`Vault::replace_wrap`]), a changed
+    /// key pair replaces the person's copy altogether, and a person the office no longer
+    /// lists loses their way in ([`Vault::remove_staff`]). The signed-in staff member is
+    /// never removed by their own sync, and an empty roster removes nobody: a tablet must
+    /// not lock everyone out because of one odd answer.
+    pub fn apply_roster(
+        &mut self,
+        roster: &[RosterEntry],
+        now: DateTime<Utc>,
+    ) -> Result<RosterChanges, VaultError> {
+        let ring = Keyring::load(&keyring_path(&self.path))?;
+        let mut changes = RosterChanges::default();
+        for entry in roster {
+            match ring.staff.iter().find(|c| c.staff_id == entry.staff_id) {
+                None => {
+                    self.add_staff(entry, now)?;
+                    changes.added.push(entry.staff_id.clone());
+                }
+                Some(copy) if copy.public_key != entry.public_key => {
+                    // The copy is sealed to the old key: replace it, not just the wrap.
+                    self.remove_staff(&entry.staff_id, now)?;
+                    self.add_staff(entry, now)?;
+                    changes.rewrapped.push(entry.staff_id.clone());
+                }
+                Some(copy) if copy.wrap != entry.wrap => {
+                    self.replace_wrap(&entry.staff_id, entry.wrap.clone(), now)?;
+                    changes.rewrapped.push(entry.staff_id.clone());
+                }
+                Some(_) => {}
+            }
+        }
+        if !roster.is_empty() {
+            for copy in &ring.staff {
+                let listed = roster.iter().any(|e| e.staff_id == copy.staff_id);
+                if !listed && copy.staff_id != self.staff_id {
+                    self.remove_staff(&copy.staff_id, now)?;
+                    changes.removed.push(copy.staff_id.clone());
+                }
+            }
+        }
+        Ok(changes)
+    }
+
+    /// The office revoked this tablet: destroys every staff copy of the data key and
+    /// every password wrap, as the failed-attempt wipe does, records it, and closes the
+    /// vault. The office's recovery copy remains, so the data is not lost, but only the
+    /// office can open it from now on; sign-in answers [`VaultError::Wiped`].
+    pub fn destroy_staff_keys(mut self, now: DateTime<Utc>) -> Result<(), VaultError> {
+        let ring_path = keyring_path(&self.path);
+        let mut ring = Keyring::load(&ring_path)?;
+        ring.staff.clear();
+        ring.wiped_at = Some(now);
+        // Keyring first: once it is saved nobody has a way in, whatever happens next.
+        ring.save(&ring_path)?;
+        let tx = self.conn.transaction()?;
+        audit::append(
+            &tx,
+            now,
+            &self.staff_id,
+            audit::Action::DeviceRevoked,
+            &self.vault_id,
         )?;
         tx.commit()?;
         Ok(())

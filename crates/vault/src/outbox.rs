@@ -99,6 +99,77 @@ pub fn pending(conn: &Connection) -> Result<Vec<OutboxItem>, VaultError> {
     Ok(items)
 }
 
+/// A record version the office refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// Record UUID.
+    pub id: String,
+    /// Version.
+    pub version: i64,
+    /// The office's reason (its stable code, or a short English text).
+    pub reason: Option<String>,
+}
+
+/// How many outbox items are in each state, for the sync panel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overview {
+    /// Finalized, not yet sent.
+    pub queued: u64,
+    /// Going up.
+    pub sending: u64,
+    /// Sent; the office's manifest has not yet listed them complete.
+    pub awaiting_confirmation: u64,
+    /// Confirmed by the office (purged ones included).
+    pub sent: u64,
+    /// Refused by the office.
+    pub failed: u64,
+    /// The refused ones with their reasons, oldest first.
+    pub failures: Vec<Failure>,
+    /// When the office last confirmed a record (RFC 3339), if ever.
+    pub last_sent_at: Option<String>,
+}
+
+impl Overview {
+    /// Record versions the office does not hold complete yet.
+    pub fn waiting(&self) -> u64 {
+        self.queued + self.sending + self.awaiting_confirmation + self.failed
+    }
+}
+
+/// Counts the outbox by state; no payloads are read.
+pub fn overview(conn: &Connection) -> Result<Overview, VaultError> {
+    let mut out = Overview::default();
+    let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (state, n) = row?;
+        let n = u64::try_from(n).unwrap_or(0);
+        match state.as_str() {
+            "queued" => out.queued += n,
+            "sending" => out.sending += n,
+            "awaiting_confirmation" => out.awaiting_confirmation += n,
+            "sent" => out.sent += n,
+            "failed" => out.failed += n,
+            _ => {}
+        }
+    }
+    let mut stmt = conn.prepare(
+        "SELECT record_id, record_version, reason FROM outbox WHERE state = 'failed'
+         ORDER BY updated_at, record_id, record_version",
+    )?;
+    out.failures = stmt
+        .query_map([], |r| {
+            Ok(Failure {
+                id: r.get(0)?,
+                version: r.get(1)?,
+                reason: r.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    out.last_sent_at = conn.query_row("SELECT MAX(sent_at) FROM records", [], |r| r.get(0))?;
+    Ok(out)
+}
+
 /// Sets an item's state; a `failed` state counts an attempt and keeps the reason.
 pub fn set_state(
     tx: &Transaction<'_>,

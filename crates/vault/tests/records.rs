@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use outreach_keys::{KdfParams, PasswordWrap, SecretKey};
 use outreach_vault::records::{self, Mode, NewTrip, PhotoIn, PhotoRole};
-use outreach_vault::{Policy, RosterEntry, Vault, VaultError};
+use outreach_vault::{Policy, RosterEntry, Vault, VaultError, outbox};
 use serde_json::json;
 
 fn now() -> DateTime<Utc> {
@@ -356,4 +356,61 @@ fn viewing_a_finalized_record_is_audited() {
     v.write(|tx, s| records::view(tx, &id, now(), s))
         .expect("view");
     assert_eq!(count(&v), 1);
+}
+
+#[test]
+fn the_outbox_overview_counts_each_state_and_names_refusals() {
+    let (_d, mut v) = signed_in();
+    let trip = trip(&mut v);
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let id = records::new_id(now()).expect("id");
+        v.write(|tx, s| {
+            records::save_draft(tx, &id, &trip, &json!({ "n": n }), &[], now(), s)?;
+            records::finalize(tx, &id, now(), s)
+        })
+        .expect("finalized");
+        ids.push(id);
+    }
+    let fresh = outbox::overview(v.conn()).expect("overview");
+    assert_eq!(
+        (fresh.queued, fresh.waiting(), fresh.last_sent_at.clone()),
+        (4, 4, None),
+        "every finalized record starts queued and nothing was ever confirmed"
+    );
+
+    v.write(|tx, _| {
+        records::mark_sent(tx, &ids[0], 1, now())?;
+        outbox::set_state(tx, &ids[1], 1, "sending", None, now())?;
+        outbox::set_state(tx, &ids[2], 1, "awaiting_confirmation", None, now())?;
+        outbox::set_state(tx, &ids[3], 1, "failed", Some("my_number_refused"), now())
+    })
+    .expect("states");
+    let o = outbox::overview(v.conn()).expect("overview");
+    assert_eq!(
+        (
+            o.queued,
+            o.sending,
+            o.awaiting_confirmation,
+            o.sent,
+            o.failed
+        ),
+        (0, 1, 1, 1, 1),
+        "one item in each state"
+    );
+    assert_eq!(o.waiting(), 3, "all but the confirmed one still wait");
+    assert_eq!(
+        o.failures,
+        vec![outbox::Failure {
+            id: ids[3].clone(),
+            version: 1,
+            reason: Some("my_number_refused".into()),
+        }],
+        "the panel says which record failed and why"
+    );
+    assert_eq!(
+        o.last_sent_at.as_deref(),
+        Some(now().to_rfc3339().as_str()),
+        "the last confirmation time survives a restart because it is in the vault"
+    );
 }

@@ -413,3 +413,111 @@ fn an_idle_lock_keeps_unsaved_input_for_the_same_staff_member_only() {
         .count();
     assert_eq!(locks, 2, "every idle lock is audited");
 }
+
+#[test]
+fn a_revoked_tablet_destroys_every_staff_key_but_the_office_can_recover() {
+    let t = tablet();
+    let v =
+        Vault::sign_in(&t.path, "s001", "hanako-pass", t0(), Policy::default()).expect("signed in");
+    v.destroy_staff_keys(t0() + Duration::minutes(1))
+        .expect("destroyed");
+    let ring: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(keyring_path(&t.path)).expect("keyring"))
+            .expect("json");
+    assert_eq!(
+        ring["staff"],
+        serde_json::json!([]),
+        "no staff copy of the key or wrap may remain on a revoked tablet"
+    );
+    for (id, pw) in [("s001", "hanako-pass"), ("s002", "ichiro-pass")] {
+        let e = Vault::sign_in(
+            &t.path,
+            id,
+            pw,
+            t0() + Duration::hours(1),
+            Policy::default(),
+        )
+        .expect_err("revoked");
+        assert!(
+            matches!(e, VaultError::Wiped),
+            "no staff password opens a revoked tablet: {e:?}"
+        );
+    }
+    let v = Vault::open_with_office_key(&t.path, &t.office)
+        .expect("the office recovery key still opens it");
+    let events = audit::events(v.conn()).expect("events");
+    assert_eq!(
+        events.last().map(|e| e.action.as_str()),
+        Some("device_revoked"),
+        "the revocation is the last thing the audit log holds"
+    );
+}
+
+#[test]
+fn the_office_roster_adds_rewraps_and_removes_staff_but_never_the_signed_in_one() {
+    let t = tablet();
+    let mut v =
+        Vault::sign_in(&t.path, "s001", "hanako-pass", t0(), Policy::default()).expect("signed in");
+    let later = t0() + Duration::minutes(5);
+    // s002 changed their password at the office; s003 is new; s001 (signed in) is
+    // missing from the answer.
+    let changed = vault_entry_with_new_wrap(&t, "s002", "ichiro-pass", "ichiro-new-pass");
+    let roster = [changed, staff("s003", "館林三郎", "saburo-pass")];
+    let changes = v.apply_roster(&roster, later).expect("applied");
+    assert_eq!(changes.added, ["s003"]);
+    assert_eq!(changes.rewrapped, ["s002"]);
+    assert!(
+        changes.removed.is_empty(),
+        "the signed-in staff member is never removed by their own sync: {changes:?}"
+    );
+    assert!(
+        v.apply_roster(&roster, later).expect("again").is_empty(),
+        "the same roster twice changes nothing"
+    );
+    drop(v);
+
+    Vault::sign_in(&t.path, "s002", "ichiro-new-pass", later, Policy::default())
+        .expect("the new password opens the tablet");
+    let e = Vault::sign_in(&t.path, "s002", "ichiro-pass", later, Policy::default())
+        .expect_err("old password");
+    assert!(matches!(e, VaultError::WrongCredentials { .. }), "{e:?}");
+    let mut v = Vault::sign_in(&t.path, "s003", "saburo-pass", later, Policy::default())
+        .expect("a new staff member signs in after the next sync");
+    let changes = v
+        .apply_roster(&roster[1..], later)
+        .expect("s001 and s002 left the office");
+    assert_eq!(changes.removed, ["s001", "s002"]);
+    drop(v);
+    let e = Vault::sign_in(&t.path, "s001", "hanako-pass", later, Policy::default())
+        .expect_err("removed");
+    assert!(matches!(e, VaultError::WrongCredentials { .. }), "{e:?}");
+    let mut v =
+        Vault::sign_in(&t.path, "s003", "saburo-pass", later, Policy::default()).expect("still in");
+    assert!(
+        v.apply_roster(&[], later).expect("empty").is_empty(),
+        "an empty roster removes nobody"
+    );
+}
+
+/// The roster entry of a staff member already on the tablet, with their private key
+/// re-wrapped under a new password (as the office does at a password change).
+fn vault_entry_with_new_wrap(t: &Tablet, id: &str, old: &str, new: &str) -> RosterEntry {
+    let ring: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(keyring_path(&t.path)).expect("keyring"))
+            .expect("json");
+    let copy = ring["staff"]
+        .as_array()
+        .expect("staff")
+        .iter()
+        .find(|c| c["staff_id"] == id)
+        .expect("on the tablet")
+        .clone();
+    let wrap: PasswordWrap = serde_json::from_value(copy["wrap"].clone()).expect("wrap");
+    let secret = wrap.unwrap(old, id.as_bytes()).expect("old password");
+    RosterEntry {
+        staff_id: id.into(),
+        name: "桐生一郎".into(),
+        public_key: serde_json::from_value(copy["public_key"].clone()).expect("public key"),
+        wrap: PasswordWrap::wrap(&secret, new, KdfParams::FOR_TESTS, id.as_bytes()).expect("wrap"),
+    }
+}

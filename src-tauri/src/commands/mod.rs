@@ -1,8 +1,12 @@
 //! The app's commands, grouped by area. Each is one call into `crates/` plus an error
 //! conversion.
 
+mod enrol;
 mod session;
 mod status;
+mod sync;
+
+pub use enrol::PendingEnrolment;
 
 /// The invoke handler with every command the capabilities may allow.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
@@ -12,6 +16,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         session::sign_in,
         session::sign_out,
         session::lock_session,
-        session::take_unsaved
+        session::take_unsaved,
+        enrol::enrol,
+        enrol::decode_qr,
+        sync::sync_status,
+        sync::sync_now
     ]
 }

@@ -5,6 +5,7 @@ use outreach_vault::{Policy, Vault, VaultError, audit};
 use tauri::State;
 
 use crate::ipc::{IpcError, SignInRequest, SignedIn};
+use crate::sync::SyncControl;
 use crate::{AppConfig, Session};
 
 /// Checks a staff member's ID and password offline and opens the vault for them.
@@ -14,6 +15,7 @@ pub async fn sign_in(
     request: SignInRequest,
     config: State<'_, AppConfig>,
     session: State<'_, Session>,
+    sync: State<'_, SyncControl>,
 ) -> Result<SignedIn, IpcError> {
     let path = config.vault_path.clone().ok_or_else(IpcError::internal)?;
     let SignInRequest { staff_id, password } = request;
@@ -39,6 +41,8 @@ pub async fn sign_in(
         let _ = previous.close(audit::Action::SignOut, Utc::now());
     }
     tracing::info!("staff signed in");
+    // Whatever waited for the office goes as soon as it answers.
+    sync.wake();
     Ok(signed)
 }
 
@@ -92,7 +96,7 @@ pub fn take_unsaved(session: State<'_, Session>) -> Result<Option<String>, IpcEr
 }
 
 /// What staff read when a sign-in fails.
-fn sign_in_error(e: VaultError) -> IpcError {
+pub(super) fn sign_in_error(e: VaultError) -> IpcError {
     let (code, message) = match e {
         VaultError::NotFound | VaultError::NoKeyring => (
             "no_roster",
@@ -109,7 +113,7 @@ fn sign_in_error(e: VaultError) -> IpcError {
         }
         VaultError::Wiped => (
             "wiped",
-            "サインインの失敗が続いたため、この端末の鍵を消去しました。データは事務所でのみ復旧できます。端末を事務所に返却してください。"
+            "この端末の鍵は消去されています（サインインの失敗が続いたか、事務所が端末の登録を取り消したため）。データは事務所でのみ復旧できます。端末を事務所に返却してください。"
                 .to_owned(),
         ),
         VaultError::KeyringDamaged(_) | VaultError::WrongKeyOrNotAVault => (

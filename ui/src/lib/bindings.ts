@@ -9,13 +9,32 @@ version: string,
  */
 deviceName: string, 
 /**
- * The office server this tablet syncs with, if one is configured.
+ * The office server this tablet syncs with, once known: from the vault's
+ * enrolment after a sign-in (or `OUTREACH_SERVER_URL` for development).
  */
 serverUrl: string | null, 
+/**
+ * The tablet has a vault: it was enrolled (or made for a demo). Without one the app
+ * shows the enrolment screen instead of sign-in.
+ */
+hasVault: boolean, 
 /**
  * Seconds without a touch or a key after which the app locks itself.
  */
 idleLockSeconds: number, };
+export type EnrolRequest = { 
+/**
+ * The enrolment QR code's JSON text, as pasted or scanned; never logged.
+ */
+codeText: string, 
+/**
+ * The staff member's login ID.
+ */
+staffId: string, 
+/**
+ * Their password; never logged, dropped after the attempt.
+ */
+password: string, };
 export type IpcError = { 
 /**
  * Stable code, e.g. `no_roster`, `wrong_password`.
@@ -25,6 +44,40 @@ code: string,
  * What staff read.
  */
 message: string, };
+export type OutboxCounts = { 
+/**
+ * 送信待ち: finalized, not yet sent.
+ */
+queued: number, 
+/**
+ * 送信中: going up.
+ */
+sending: number, 
+/**
+ * 受領確認待ち: sent; the office has not yet confirmed every photo.
+ */
+awaitingConfirmation: number, 
+/**
+ * 送信済み: confirmed by the office.
+ */
+sent: number, 
+/**
+ * 失敗: refused by the office.
+ */
+failed: number, };
+export type OutboxFailure = { 
+/**
+ * The record's ID (never personal data).
+ */
+recordId: string, 
+/**
+ * Its version.
+ */
+version: number, 
+/**
+ * The office's stable reason code (e.g. `my_number_refused`, `office_conflict`).
+ */
+reason: string, };
 export type ServerStatus = { 
 /**
  * The server answered its health check with a compatible API.
@@ -64,3 +117,53 @@ staffId: string,
  * Their name as on the roster.
  */
 staffName: string, };
+export type SyncPhase = "locked" | "not_enrolled" | "probing" | "syncing" | "idle" | "offline" | "wrong_server" | "incompatible" | "retrying" | "credential_rejected" | "revoked";
+export type SyncStatus = { 
+/**
+ * What sync is doing.
+ */
+phase: SyncPhase, 
+/**
+ * The engine's step during a run (確認中, 写真を送信中 …), or the last run's last.
+ */
+activity: string | null, 
+/**
+ * Record versions the current (or last) run set out to send.
+ */
+itemsTotal: number, 
+/**
+ * Of those, confirmed by the office.
+ */
+itemsSent: number, 
+/**
+ * Photo bytes the current (or last) run set out to send.
+ */
+bytesTotal: number, 
+/**
+ * Of those, held by the office.
+ */
+bytesDone: number, 
+/**
+ * Recent upload speed in bytes per second (0 when idle).
+ */
+bytesPerSecond: number, 
+/**
+ * The vault's outbox by state; `null` while nobody is signed in.
+ */
+outbox: OutboxCounts | null, 
+/**
+ * Record versions the office refused, with its reasons.
+ */
+failures: Array<OutboxFailure>, 
+/**
+ * When a sync run last completed (RFC 3339), or the office last confirmed a record.
+ */
+lastSuccessAt: string | null, 
+/**
+ * The same in 和暦 and 西暦 with a 24-hour time, Japan time.
+ */
+lastSuccessDisplay: string | null, 
+/**
+ * Seconds until the next attempt starts by itself, when one is scheduled.
+ */
+nextAttemptSeconds: number | null, };

@@ -1,7 +1,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IpcError, ServerStatus, SignedIn } from './bindings';
-import { appInfo, isIpcError, serverStatus, signIn, signOut, toIpcError } from './ipc';
+import { appInfo, decodeQr, enrol, isIpcError, serverStatus, signIn, signOut, syncNow, syncStatus, toIpcError } from './ipc';
 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
 
@@ -44,7 +44,7 @@ describe('toIpcError', () => {
 
 describe('commands', () => {
   it('appInfo calls app_info without arguments', async () => {
-    const info = { version: '0.1.0', deviceName: 'tab-01', serverUrl: null, idleLockSeconds: 300 };
+    const info = { version: '0.1.0', deviceName: 'tab-01', serverUrl: null, hasVault: true, idleLockSeconds: 300 };
     invokeMock.mockResolvedValueOnce(info);
     await expect(appInfo()).resolves.toEqual(info);
     expect(invokeMock).toHaveBeenCalledWith('app_info', undefined);
@@ -68,6 +68,32 @@ describe('commands', () => {
     invokeMock.mockResolvedValueOnce(signed);
     await expect(signIn({ staffId: 'S001', password: 'pw' })).resolves.toEqual(signed);
     expect(invokeMock).toHaveBeenCalledWith('sign_in', { request: { staffId: 'S001', password: 'pw' } });
+  });
+
+  it('enrol sends the code and the staff sign-in under the `request` argument name', async () => {
+    const signed: SignedIn = { staffId: 'S001', staffName: '山田 太郎' };
+    invokeMock.mockResolvedValueOnce(signed);
+    const request = { codeText: '{"kind":"outreach-enrolment"}', staffId: 'S001', password: 'pw' };
+    await expect(enrol(request)).resolves.toEqual(signed);
+    expect(invokeMock).toHaveBeenCalledWith('enrol', { request });
+  });
+
+  it('syncStatus and syncNow call their commands without arguments', async () => {
+    invokeMock.mockResolvedValueOnce({ phase: 'idle' });
+    await expect(syncStatus()).resolves.toEqual({ phase: 'idle' });
+    expect(invokeMock).toHaveBeenCalledWith('sync_status', undefined);
+    invokeMock.mockResolvedValueOnce(null);
+    await syncNow();
+    expect(invokeMock).toHaveBeenCalledWith('sync_now', undefined);
+  });
+
+  it('decodeQr sends the grey frame as the raw body with its size in headers', async () => {
+    invokeMock.mockResolvedValueOnce('{"kind":"outreach-enrolment"}');
+    const luma = new Uint8Array(12);
+    await expect(decodeQr(luma, 4, 3)).resolves.toBe('{"kind":"outreach-enrolment"}');
+    expect(invokeMock).toHaveBeenCalledWith('decode_qr', luma, {
+      headers: { 'x-frame-width': '4', 'x-frame-height': '3' },
+    });
   });
 
   it('signOut calls the sign_out command', async () => {

@@ -3,7 +3,7 @@
  * and every rejection leaves this module as an `IpcError` whose `message` can be shown to staff.
  */
 import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
-import type { AppInfo, IpcError, ServerStatus, SignedIn, SignInRequest } from './bindings';
+import type { AppInfo, EnrolRequest, IpcError, ServerStatus, SignedIn, SignInRequest, SyncStatus } from './bindings';
 import { t } from './i18n/ja';
 
 /** The error used when a rejection is not an `IpcError` (a panic message, a missing command, a bug). */
@@ -65,4 +65,36 @@ export function lockSession(unsaved: string): Promise<boolean> {
 /** The input kept at this staff member's last idle lock, or `null`. */
 export function takeUnsaved(): Promise<string | null> {
   return call<string | null>('take_unsaved');
+}
+
+/**
+ * Enrols this tablet with the office from the QR code's text, creates its vault from the office's
+ * roster and signs the first staff member in. Rejects with a Japanese message for each failure.
+ */
+export function enrol(request: EnrolRequest): Promise<SignedIn> {
+  return call<SignedIn>('enrol', { request });
+}
+
+/** Where background sync stands: phase, progress, the outbox by state, the last success. */
+export function syncStatus(): Promise<SyncStatus> {
+  return call<SyncStatus>('sync_status');
+}
+
+/** Starts a sync run now instead of at the next scheduled check. */
+export function syncNow(): Promise<void> {
+  return call<void>('sync_now');
+}
+
+/**
+ * Reads a QR code from one grey camera frame (one byte per pixel, row by row). Sent as the raw
+ * request body, not JSON: a 640 × 480 frame is 300 KB. Resolves with the text, or `null`.
+ */
+export async function decodeQr(luma: Uint8Array, width: number, height: number): Promise<string | null> {
+  try {
+    return await invoke<string | null>('decode_qr', luma, {
+      headers: { 'x-frame-width': String(width), 'x-frame-height': String(height) },
+    });
+  } catch (reason) {
+    throw toIpcError(reason);
+  }
 }

@@ -13,7 +13,7 @@ vi.mock('../ipc', async (importOriginal) => {
 const appInfoMock = vi.mocked(appInfo);
 const serverStatusMock = vi.mocked(serverStatus);
 
-const ENROLLED: AppInfo = { version: '0.1.0', deviceName: 'tab-01', serverUrl: 'https://office.example:8443', idleLockSeconds: 300 };
+const ENROLLED: AppInfo = { version: '0.1.0', deviceName: 'tab-01', serverUrl: 'https://office.example:8443', hasVault: true, idleLockSeconds: 300 };
 const REACHABLE: ServerStatusData = {
   reachable: true,
   serverVersion: '1.4.0',
@@ -78,7 +78,7 @@ describe('ServerStatus', () => {
   });
 
   it('shows 未設定 when the tablet is not enrolled', async () => {
-    appInfoMock.mockResolvedValue({ ...ENROLLED, serverUrl: null });
+    appInfoMock.mockResolvedValue({ ...ENROLLED, serverUrl: null, hasVault: false });
     serverStatusMock.mockResolvedValue(UNREACHABLE);
     render(ServerStatus);
     await settle();

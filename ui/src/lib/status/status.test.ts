@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppInfo, ServerStatus } from '../bindings';
 import { describeServer, poll } from './status';
 
-const ENROLLED: AppInfo = { version: '0.1.0', deviceName: 'tab-01', serverUrl: 'https://office.example:8443', idleLockSeconds: 300 };
-const NOT_ENROLLED: AppInfo = { ...ENROLLED, serverUrl: null };
+const ENROLLED: AppInfo = { version: '0.1.0', deviceName: 'tab-01', serverUrl: 'https://office.example:8443', hasVault: true, idleLockSeconds: 300 };
+const NOT_ENROLLED: AppInfo = { ...ENROLLED, serverUrl: null, hasVault: false };
+const LOCKED: AppInfo = { ...ENROLLED, serverUrl: null, hasVault: true };
 
 function status(overrides: Partial<ServerStatus>): ServerStatus {
   return {
@@ -50,6 +51,11 @@ describe('describeServer', () => {
   it('says 未設定 when the tablet is not enrolled, whatever the probe said', () => {
     const view = describeServer(NOT_ENROLLED, status({ reachable: false, message: 'no server' }), null);
     expect(view).toEqual({ tone: 'unset', label: '未設定', detail: null });
+  });
+
+  it('says サインイン後に確認 when the server is kept in the vault and nobody has signed in yet', () => {
+    const view = describeServer(LOCKED, status({ reachable: false, message: 'no server' }), null);
+    expect(view).toEqual({ tone: 'unset', label: 'サインイン後に確認', detail: null });
   });
 });
 

@@ -5,7 +5,7 @@ import { t } from '../i18n/ja';
 /** How often the office server is probed. */
 export const STATUS_POLL_MS = 10_000;
 
-/** `checking` until the first answer; `unset` while the tablet is not enrolled to a server. */
+/** `checking` until the first answer; `unset` while the tablet's server is not known (not enrolled, or not yet signed in). */
 export type ServerTone = 'checking' | 'connected' | 'disconnected' | 'unset';
 
 /** What the status bar shows about the office server. */
@@ -21,7 +21,8 @@ export function describeServer(
   error: IpcError | null,
 ): ServerView {
   if (info !== null && info.serverUrl === null) {
-    return { tone: 'unset', label: t.status.unset, detail: null };
+    // An enrolled tablet keeps its server inside the encrypted vault: known after a sign-in.
+    return { tone: 'unset', label: info.hasVault ? t.status.afterSignIn : t.status.unset, detail: null };
   }
   if (error !== null) {
     return { tone: 'disconnected', label: t.status.disconnected, detail: error.message };
