@@ -56,8 +56,8 @@ pub struct ServerArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
-    /// The server's process ID: its memory (VmRSS, VmHWM) and CPU time are read from
-    /// /proc.
+    /// The server's process ID: its memory (VmRSS before, during and after the load,
+    /// VmHWM) and CPU time are read from /proc.
     #[arg(long)]
     server_pid: Option<u32>,
     /// Skip the reference run (the floor).
@@ -67,6 +67,10 @@ pub struct ServerArgs {
     /// data. Default: a temporary folder.
     #[arg(long)]
     reference_dir: Option<PathBuf>,
+    /// Page size of the reference SQLite file: by default the office server's own
+    /// (16 KB, set in crates/server/src/store/sqlite.rs).
+    #[arg(long, default_value_t = 16384)]
+    floor_page_size: u32,
 }
 
 /// The request kinds timed.
@@ -451,19 +455,21 @@ async fn run_tablet(t: Tablet, work: Vec<Work>, photo_len: usize, batch: usize) 
 }
 
 /// The floor: the same photos and record rows into a plain SQLite file from one
-/// thread, WAL and synchronous=FULL as the server opens its database, one durable
+/// thread, WAL and synchronous=FULL and the page size the server opens its database with, one durable
 /// transaction per photo and one per batch of records. No HTTP, no TLS, no hashing.
 fn reference(
     dir: &Path,
     work: &[Work],
     photo_len: usize,
     batch: usize,
+    page_size: u32,
 ) -> anyhow::Result<Duration> {
     let path = dir.join("outreach-bench-floor.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     let mut c = rusqlite::Connection::open(&path).context("reference database")?;
+    c.pragma_update(None, "page_size", page_size)?;
     c.pragma_update(None, "journal_mode", "WAL")?;
     c.pragma_update(None, "synchronous", "FULL")?;
     c.execute_batch(
@@ -657,6 +663,21 @@ pub async fn run(a: ServerArgs) -> anyhow::Result<()> {
     let server_cpu_before = a.server_pid.and_then(|p| cpu_seconds(&p.to_string()));
     let self_cpu_before = cpu_seconds("self");
     let machine_before = machine_ticks();
+    // The server's resident memory during the load, sampled every 50 ms (its VmHWM
+    // is no use for this: the Argon2 calibration at start already peaks at ~75 MB).
+    let load_peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let sampler = a.server_pid.map(|pid| {
+        let peak = load_peak.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(50));
+            loop {
+                tick.tick().await;
+                if let Some((rss, _)) = memory_kb(pid) {
+                    peak.fetch_max(rss, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        })
+    });
     let started = Instant::now();
     let mut joins = Vec::new();
     for (t, w) in enrolled.into_iter().zip(work.iter().cloned()) {
@@ -667,6 +688,11 @@ pub async fn run(a: ServerArgs) -> anyhow::Result<()> {
     }
     let wall = started.elapsed().as_secs_f64();
     let machine_after = machine_ticks();
+    if let Some(s) = sampler {
+        s.abort();
+    }
+    let load_peak_kb =
+        Some(load_peak.load(std::sync::atomic::Ordering::Relaxed)).filter(|&k| k > 0);
     let self_cpu = cpu_seconds("self").zip(self_cpu_before).map(|(a, b)| a - b);
     let server_cpu = a
         .server_pid
@@ -697,9 +723,9 @@ pub async fn run(a: ServerArgs) -> anyhow::Result<()> {
             None => std::env::temp_dir(),
         };
         let all: Vec<Work> = work.iter().flatten().cloned().collect();
-        let batch = a.batch;
+        let (batch, page_size) = (a.batch, a.floor_page_size);
         Some(
-            tokio::task::spawn_blocking(move || reference(&dir, &all, photo_len, batch))
+            tokio::task::spawn_blocking(move || reference(&dir, &all, photo_len, batch, page_size))
                 .await??
                 .as_secs_f64(),
         )
@@ -764,6 +790,7 @@ pub async fn run(a: ServerArgs) -> anyhow::Result<()> {
                 "rssBeforeLoadKB": server_before.map(|m| m.0),
                 "rssAfterLoadKB": server_after.map(|m| m.0),
                 "hwmKB": server_after.map(|m| m.1),
+                "rssPeakDuringLoadKB": load_peak_kb,
                 "cpuSeconds": server_cpu,
             },
             "clientCpuSeconds": self_cpu,
@@ -773,6 +800,7 @@ pub async fn run(a: ServerArgs) -> anyhow::Result<()> {
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
             "floorRecordsPerSecond": floor_rec_s,
             "floorSeconds": floor,
+            "floorPageSize": a.floor_page_size,
             "ratioServerToFloor": ratio,
             "targetRecordsPerSecond": TARGET_RECORDS_PER_S,
             "odkCentralSubmissionsPerSecond": ODK_CENTRAL_SUBMISSIONS_PER_S,
@@ -823,10 +851,11 @@ pub async fn run(a: ServerArgs) -> anyhow::Result<()> {
         let mb =
             |kb: Option<u64>| kb.map_or("?".to_owned(), |k| format!("{:.1} MB", k as f64 / 1024.0));
         println!(
-            "  server (pid {pid}) memory  {} before the load (VmRSS), {} peak (VmHWM), {} after",
+            "  server (pid {pid}) memory  {} before the load (VmRSS), {} at most during it (sampled every 50 ms), {} right after; {} peak since start (VmHWM)",
             mb(server_before.map(|m| m.0)),
-            mb(server_after.map(|m| m.1)),
-            mb(server_after.map(|m| m.0))
+            mb(load_peak_kb),
+            mb(server_after.map(|m| m.0)),
+            mb(server_after.map(|m| m.1))
         );
     }
     let f = |x: Option<f64>, unit: &str| x.map_or("?".to_owned(), |x| format!("{x:.1}{unit}"));
@@ -843,7 +872,8 @@ pub async fn run(a: ServerArgs) -> anyhow::Result<()> {
     );
     if let (Some(secs), Some(fr), Some(ratio)) = (floor, floor_rec_s, ratio) {
         println!(
-            "  floor: plain SQLite file, one thread, WAL + synchronous=FULL, a transaction per photo and per batch: {fr:.0} records/s ({:.1} MB/s, {secs:.2} s)",
+            "  floor: plain SQLite file, one thread, WAL + synchronous=FULL, {} KB pages, a transaction per photo and per batch: {fr:.0} records/s ({:.1} MB/s, {secs:.2} s)",
+            a.floor_page_size / 1024,
             fr * photo_len as f64 / 1e6
         );
         println!("  ratio server/floor        {ratio:.2}");

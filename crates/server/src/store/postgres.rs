@@ -104,11 +104,9 @@ async fn insert_audit(
     action: &str,
     subject: &str,
 ) -> Result<(), StoreError> {
-    c.execute(
-        INSERT_AUDIT,
-        &[&at, &actor.kind(), &actor.id(), &action, &subject],
-    )
-    .await?;
+    let stmt = c.prepare_cached(INSERT_AUDIT).await?;
+    c.execute(&stmt, &[&at, &actor.kind(), &actor.id(), &action, &subject])
+        .await?;
     Ok(())
 }
 
@@ -475,13 +473,12 @@ impl Store for PostgresStore {
         now: &str,
     ) -> Result<Option<Device>, StoreError> {
         let client = self.client().await?;
-        let Some(row) = client
-            .query_opt(
-                &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE credential_hash = $1"),
-                &[&credential_hash],
-            )
-            .await?
-        else {
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE credential_hash = $1"
+            ))
+            .await?;
+        let Some(row) = client.query_opt(&stmt, &[&credential_hash]).await? else {
             return Ok(None);
         };
         // The device as it was found: `last_seen_at` is the request before this one.
@@ -752,10 +749,15 @@ impl Store for PostgresStore {
 
     async fn create_upload(&self, u: &Upload) -> Result<(), StoreError> {
         let client = self.client().await?;
-        let inserted = client
-            .execute(
+        let stmt = client
+            .prepare_cached(
                 "INSERT INTO uploads (upload_id, device_id, sha256, length, received, metadata, created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (upload_id) DO NOTHING",
+            )
+            .await?;
+        let inserted = client
+            .execute(
+                &stmt,
                 &[
                     &u.upload_id,
                     &u.device_id,
@@ -777,12 +779,12 @@ impl Store for PostgresStore {
 
     async fn upload(&self, upload_id: &str) -> Result<Option<Upload>, StoreError> {
         let client = self.client().await?;
-        let row = client
-            .query_opt(
-                &format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1"),
-                &[&upload_id],
-            )
+        let stmt = client
+            .prepare_cached(&format!(
+                "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1"
+            ))
             .await?;
+        let row = client.query_opt(&stmt, &[&upload_id]).await?;
         Ok(row.as_ref().map(upload_row))
     }
 
@@ -859,21 +861,21 @@ impl Store for PostgresStore {
         // Two requests finishing the same upload at once: the second finds it gone and
         // does nothing (the photo is stored and audited once). The chunks go with the
         // row (ON DELETE CASCADE).
-        let deleted = tx
-            .execute(
-                "DELETE FROM uploads WHERE upload_id = $1",
-                &[&upload.upload_id],
-            )
+        let delete = tx
+            .prepare_cached("DELETE FROM uploads WHERE upload_id = $1")
             .await?;
+        let deleted = tx.execute(&delete, &[&upload.upload_id]).await?;
         if deleted == 0 {
             return Ok(());
         }
-        tx.execute(
-            "INSERT INTO photos (sha256, bytes, size, stored_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (sha256) DO NOTHING",
-            &[&upload.sha256, &bytes, &size, &now],
-        )
-        .await?;
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO photos (sha256, bytes, size, stored_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (sha256) DO NOTHING",
+            )
+            .await?;
+        tx.execute(&insert, &[&upload.sha256, &bytes, &size, &now])
+            .await?;
         insert_audit(
             &tx,
             now,

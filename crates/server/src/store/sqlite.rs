@@ -144,6 +144,10 @@ impl SqliteStore {
         }
         let path = data.join("outreach.db");
         let mut conn = Connection::open(&path)?;
+        // Pages of 16 KB: a 300 KB photo is 19 pages to log and checkpoint instead of 75,
+        // which took a quarter off the time per photo (bench/README.md). Takes effect
+        // only when the file is created; an older database keeps its 4 KB pages.
+        conn.pragma_update(None, "page_size", 16384)?;
         // WAL: readers do not block the writer. FULL: a commit the server acknowledged
         // survives a power cut too, not only a crash of the process.
         conn.pragma_update(None, "journal_mode", "WAL")?;
