@@ -10,13 +10,14 @@ TARGET := $(CARGO_TARGET_DIR)
 LIB_CRATES := outreach-domain outreach-protocol outreach-vault outreach-photo outreach-sync outreach-server outreach-cli
 
 .PHONY: help run test deps deps-system deps-npm deps-driver ui build bindings \
-        lint fmt-check clippy no-tauri ui-test ui-check rust-test conformance e2e
+        lint fmt-check clippy no-tauri ui-test ui-check rust-test conformance e2e badlink-smoke
 
 help:
 	@echo "make run    install what is missing, build, start the office server (SQLite, loopback) and the app"
 	@echo "make test   install what is missing, then formatting, lints, every unit, integration and end-to-end test"
 	@echo "make e2e    only the end-to-end tests (real app under Xvfb via tauri-driver)"
 	@echo "make conformance   a standard tus client (tuspy) and schemathesis against the real server"
+	@echo "make badlink-smoke  10 records over a shaped, delayed link in network namespaces, a few kill -9s"
 	@echo "make bindings   regenerate ui/src/lib/bindings.ts from the Rust IPC types"
 
 # ---------------------------------------------------------------- installation
@@ -54,7 +55,7 @@ run: deps build
 	scripts/run-demo
 
 # ---------------------------------------------------------------- tests
-test: deps deps-driver lint ui-test rust-test conformance e2e
+test: deps deps-driver lint ui-test rust-test conformance badlink-smoke e2e
 	@echo "make test: all green"
 
 lint: fmt-check ui-check clippy no-tauri
@@ -91,6 +92,14 @@ rust-test: build
 conformance: deps-system build
 	timeout --kill-after=10 300 scripts/tus-conformance
 	timeout --kill-after=10 600 scripts/schemathesis
+
+# The bad-link harness, short: 10 records over pocket Wi-Fi (tbf and the fault proxy, in
+# network namespaces of its own) and a few kill -9s of the tablet, then nothing lost,
+# duplicated or altered. Network namespaces need root; the full profiles are
+# bench/badlink.sh.
+badlink-smoke: build
+	@if [ "$$(id -u)" != 0 ]; then echo "badlink-smoke: skipped (network namespaces need root)"; \
+	else OUT=$(TARGET)/badlink-smoke timeout --kill-after=10 300 tests/badlink/run.sh smoke; fi
 
 # The end-to-end tests are #[ignore]d in plain `cargo test` (they need a display and
 # the driver); here they run. `timeout` kills the whole process group if one hangs.

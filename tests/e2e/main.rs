@@ -5,4 +5,5 @@
 
 mod enrol_sync;
 mod signin;
+mod slow_sync;
 mod startup;

@@ -217,7 +217,18 @@ impl Session {
 
     /// Waits until the element's text contains `needle`; returns the text.
     pub async fn wait_for_text(&mut self, css: &str, needle: &str) -> anyhow::Result<String> {
-        let deadline = Instant::now() + WAIT;
+        self.wait_for_text_within(css, needle, WAIT).await
+    }
+
+    /// Like [`Session::wait_for_text`], for waits longer than the usual bound (a sync
+    /// over a slow link).
+    pub async fn wait_for_text_within(
+        &mut self,
+        css: &str,
+        needle: &str,
+        within: Duration,
+    ) -> anyhow::Result<String> {
+        let deadline = Instant::now() + within;
         let mut last = String::new();
         while Instant::now() < deadline {
             if let Ok(el) = bounded(self.client.find(Locator::Css(css))).await {
@@ -228,7 +239,7 @@ impl Session {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        bail!("{css} never contained {needle:?} within {WAIT:?}; last text: {last:?}")
+        bail!("{css} never contained {needle:?} within {within:?}; last text: {last:?}")
     }
 
     /// Signs the roster's staff member in and waits for the home screen.
@@ -440,6 +451,47 @@ impl OfficeServer {
             Ok(db.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?)
         };
         Ok((count("records")?, count("photos")?))
+    }
+}
+
+/// A slow link for the app: the bad-link harness's fault proxy (`badlink proxy`) on a
+/// free loopback port in front of a server, with its own rate limit and latency (no
+/// network namespace needed).
+pub struct SlowLink {
+    _process: Guard,
+    /// `https://127.0.0.1:PORT`: where the tablet reaches the server through the link.
+    pub url: String,
+}
+
+impl SlowLink {
+    /// Starts the proxy in front of `server_url` with `args` (`--up-rate 2mbit`,
+    /// `--up-delay-ms 30`, …; see `badlink proxy --help`).
+    pub async fn start(server_url: &str, args: &[&str]) -> anyhow::Result<Self> {
+        let to = server_url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        let port = free_port()?;
+        let child = Command::new(tool("badlink")?)
+            .args([
+                "proxy",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--to",
+                to,
+            ])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting badlink proxy (build it with `make build`)")?;
+        let process = Guard(child);
+        wait_for_port(port).await?;
+        Ok(Self {
+            _process: process,
+            url: format!("https://127.0.0.1:{port}"),
+        })
     }
 }
 
