@@ -288,7 +288,6 @@ pub async fn sync_once(
     let ((sent_a, lost_a), (sent_b, lost_b)) = (a?, b?);
     summary.bytes_sent += sent_a + sent_b;
     summary.bytes_resent += lost_a + lost_b;
-    drop(shared);
 
     // Only the manifest makes a record Sent.
     progress.phase = "受領を確認中";
