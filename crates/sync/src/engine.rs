@@ -170,7 +170,8 @@ impl VaultAccess for Mutex<Option<Vault>> {
     }
 }
 
-fn upload_of(item: &OutboxItem) -> RecordUpload {
+/// The wire form of an outbox item: its payload text exactly as stored, hashed.
+pub fn upload_of(item: &OutboxItem) -> RecordUpload {
     RecordUpload {
         id: item.id.clone(),
         version: item.version,

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use outreach_protocol::sync::{PhotoRef, RecordKey, RecordUpload};
-use outreach_vault::outbox::{self, OutboxItem};
+use outreach_protocol::sync::RecordKey;
+use outreach_sync::engine::upload_of;
+use outreach_vault::outbox;
 use outreach_vault::{Policy, Vault, records};
-use sha2::{Digest, Sha256};
 
 /// Arguments of `badlink naive`.
 #[derive(Debug, clap::Args)]
@@ -49,29 +49,6 @@ pub fn read_password() -> anyhow::Result<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn upload_of(item: &OutboxItem) -> RecordUpload {
-    RecordUpload {
-        id: item.id.clone(),
-        version: item.version,
-        format: 1,
-        trip_id: item.trip_id.clone(),
-        base_version: item.base_version,
-        amend_reason: item.amend_reason.clone(),
-        created_by: item.created_by.clone(),
-        finalized_at: item.finalized_at.clone(),
-        payload: item.payload.clone(),
-        payload_hash: hex(&Sha256::digest(item.payload.as_bytes())),
-        photos: item
-            .photos
-            .iter()
-            .map(|p| PhotoRef {
-                role: p.role.clone(),
-                sha256: hex(&p.sha256),
-            })
-            .collect(),
-    }
 }
 
 /// One naive run: prints `{recordsSent, recordsWaiting, bytesSent, seconds[, error]}`
