@@ -14,7 +14,7 @@ use outreach_protocol::sync::DeviceSettings;
 use outreach_sync::api::ApiError;
 use outreach_sync::enrol::{self, CodeText, EnrolError};
 use outreach_vault::outbox::{self, Enrolment};
-use outreach_vault::{Policy, RosterEntry, Vault, VaultError, audit};
+use outreach_vault::{Policy, RosterEntry, Vault, VaultError};
 use tauri::State;
 
 use crate::ipc::{EnrolRequest, IpcError, SignedIn};
@@ -138,20 +138,8 @@ pub async fn enrol(
     if let Err(e) = office.link_to(&code.server_url, code.spki_pin.as_deref()) {
         tracing::error!(error = %e, "the office client after enrolment");
     }
-    let signed = SignedIn {
-        staff_id: vault.staff_id().to_owned(),
-        staff_name,
-    };
-    let previous = session
-        .0
-        .lock()
-        .map_err(|_| IpcError::internal())?
-        .replace(vault);
-    if let Some(previous) = previous {
-        let _ = previous.close(audit::Action::SignOut, Utc::now());
-    }
+    let signed = super::session::open_session(&session, &sync, vault, staff_name)?;
     tracing::info!("tablet enrolled; first staff member signed in");
-    sync.wake();
     Ok(signed)
 }
 

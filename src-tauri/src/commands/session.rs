@@ -27,6 +27,20 @@ pub async fn sign_in(
     .await
     .map_err(|_| IpcError::internal())?;
     let (vault, staff_name) = opened.map_err(sign_in_error)?;
+    let signed = open_session(&session, &sync, vault, staff_name)?;
+    tracing::info!("staff signed in");
+    Ok(signed)
+}
+
+/// Makes `vault` the session's (after sign-in or enrolment): the last person's vault
+/// is closed first, and sync is woken so whatever waited for the office goes as soon
+/// as it answers.
+pub(super) fn open_session(
+    session: &Session,
+    sync: &SyncControl,
+    vault: Vault,
+    staff_name: String,
+) -> Result<SignedIn, IpcError> {
     let signed = SignedIn {
         staff_id: vault.staff_id().to_owned(),
         staff_name,
@@ -37,11 +51,8 @@ pub async fn sign_in(
         .map_err(|_| IpcError::internal())?
         .replace(vault);
     if let Some(previous) = previous {
-        // Switching staff closes the last person's vault first.
         let _ = previous.close(audit::Action::SignOut, Utc::now());
     }
-    tracing::info!("staff signed in");
-    // Whatever waited for the office goes as soon as it answers.
     sync.wake();
     Ok(signed)
 }
