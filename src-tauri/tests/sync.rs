@@ -129,6 +129,7 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
         mode: Mode::Uketsuke,
         expected_count: None,
         from_office: false,
+        staff: Vec::new(),
     };
     vault
         .write(|tx, s| records::insert_trip(tx, &new_trip, chrono::Utc::now(), s))

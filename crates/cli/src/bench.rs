@@ -76,6 +76,7 @@ pub fn vault(records_n: u32) -> anyhow::Result<()> {
             mode: Mode::Uketsuke,
             expected_count: None,
             from_office: false,
+            staff: Vec::new(),
         };
         let tx = conn.transaction()?;
         records::insert_trip(&tx, &trip, now(), "b1")?;

@@ -312,6 +312,7 @@ pub(crate) fn capture_synthetic(
         mode: Mode::Uketsuke,
         expected_count: Some(records),
         from_office: false,
+        staff: Vec::new(),
     };
     vault.write(|tx, s| records::insert_trip(tx, &trip, now(), s))?;
     let mut rng = crate::synthetic::Rng::new(seed);

@@ -183,6 +183,7 @@ async fn tablet(office: &Office, n: usize) -> (tempfile::TempDir, Mutex<Vault>, 
         mode: Mode::Uketsuke,
         expected_count: None,
         from_office: false,
+        staff: Vec::new(),
     };
     vault
         .write(|tx, s| records::insert_trip(tx, &trip, now(), s))
