@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which list a document belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DocList {
     /// List A: one is enough at the counter (photo ID issued by a public body).
     A,
@@ -37,6 +38,7 @@ macro_rules! documents {
     ($($variant:ident => ($code:literal, $list:ident, $label:literal)),+ $(,)?) => {
         /// An identity document staff can tick.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
         pub enum Document {
             $(
                 #[doc = $label]
@@ -93,6 +95,7 @@ documents! {
 
 /// The city's rule: any one of the alternatives is enough.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RuleSet {
     /// The rule's name, shown to staff.
@@ -210,6 +213,7 @@ impl RuleSet {
 
 /// Whether the ticked documents meet the rule, and if not, what is missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RuleOutcome {
     /// Enough documents were shown.

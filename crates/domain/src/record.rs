@@ -26,6 +26,7 @@ pub const REPRESENTATIVE_AGE: u32 = 15;
 
 /// How a trip takes applications.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Mode {
     /// 出張申請受付: identity checked on site, card mailed.
@@ -48,6 +49,7 @@ impl Mode {
 /// The trip a record was taken at, copied into the record so the office needs nothing
 /// else to report it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TripRef {
     /// The trip's UUID.
@@ -64,6 +66,7 @@ pub struct TripRef {
 
 /// How the 申請書ID was confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum IdSource {
     /// Read from the QR code on the form.
@@ -74,6 +77,7 @@ pub enum IdSource {
 
 /// 性別.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Sex {
     /// 男.
@@ -84,6 +88,7 @@ pub enum Sex {
 
 /// 電子証明書: two separate choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Certificates {
     /// 署名用電子証明書 (never for under-15s).
@@ -103,6 +108,7 @@ impl Default for Certificates {
 
 /// The representative's relationship to the applicant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Relationship {
     /// 親権者（父母）.
@@ -115,6 +121,7 @@ pub enum Relationship {
 
 /// Whether proof of the relationship was needed and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum RelationshipProof {
     /// Not needed: same household.
@@ -129,6 +136,7 @@ pub enum RelationshipProof {
 
 /// 法定代理人: who attends for an under-15 or a 成年被後見人.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Representative {
     /// Name.
@@ -147,6 +155,7 @@ pub struct Representative {
 
 /// 本人確認 (mode 受付): the documents shown and who checked them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct IdentityCheck {
     /// Documents ticked.
@@ -165,6 +174,7 @@ pub struct IdentityCheck {
 
 /// What happened to the old 通知カード or 住基カード.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum OldCard {
     /// Handed back today.
@@ -177,6 +187,7 @@ pub enum OldCard {
 
 /// The mailing conditions (mode 受付). `None` means not yet answered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct MailingConditions {
     /// The applicant attended in person (no voluntary proxy).
@@ -195,6 +206,7 @@ pub struct MailingConditions {
 
 /// How the card reaches the resident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Delivery {
     /// Mailed (本人限定受取郵便 or 簡易書留).
@@ -205,6 +217,7 @@ pub enum Delivery {
 
 /// Why a record became 窓口受取.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum CounterReason {
     /// The trip is サポート: cards are always collected.
@@ -248,6 +261,7 @@ impl CounterReason {
 
 /// An exception to the photo rules, recorded with the application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum PhotoException {
     /// 乳幼児.
@@ -260,6 +274,7 @@ pub enum PhotoException {
 
 /// What the record says about its photo (the photo itself is stored beside it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PhotoInfo {
     /// An allowed exception, if any.
@@ -274,6 +289,7 @@ pub struct PhotoInfo {
 
 /// The record as stored (drafts included: any field may still be empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ApplicantRecord {
     /// Always [`FORMAT`].
@@ -354,6 +370,7 @@ impl Default for ApplicantRecord {
 /// Whether a problem stops finalizing because something is wrong or because it is
 /// still empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum IssueKind {
     /// What was typed cannot be used.
@@ -366,6 +383,7 @@ pub enum IssueKind {
 
 /// One problem with one field, for the screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FieldIssue {
     /// The field's JSON path, e.g. `kana`, `representative.name`.
@@ -391,6 +409,7 @@ pub struct Context<'a> {
 
 /// What [`check`] found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Checked {
     /// The record cleaned and with its derived fields filled; fields that could not be

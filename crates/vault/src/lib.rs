@@ -22,13 +22,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use outreach_keys::{KeyError, PasswordWrap, PublicKey, Sealed, SecretKey};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 pub use error::VaultError;
 pub use key::DataKey;
 pub use keyring::keyring_path;
 use keyring::{FailedAttempt, Keyring, OfficeCopy, StaffCopy, seal_context};
+/// The connection type the typed table handles read through.
+pub use rusqlite::Connection;
 
 /// A staff member as the office sends them to tablets: never a password, never a
 /// hash usable for web login, only what opens their own wrap.
