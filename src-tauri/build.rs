@@ -25,6 +25,7 @@ fn main() {
             "amend_record",
             "application_id_from_qr",
             "wareki_to_date",
+            "lookup_postal",
         ]),
     ))
     .expect("tauri build script failed");

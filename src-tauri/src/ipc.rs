@@ -386,6 +386,16 @@ pub struct CounterReasonOption {
     pub label: String,
 }
 
+/// An address a postal code stands for (Japan Post's data shipped with the app).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PostalAddress {
+    /// 都道府県 + 市区町村 + 町域, ready for the address field.
+    pub address: String,
+    /// Japan Post's remark on the town (e.g. 「1〜19丁目」), to tell choices apart.
+    pub note: String,
+}
+
 /// Every command's error: a code the UI branches on and a Japanese message for staff.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct IpcError {
@@ -429,6 +439,7 @@ pub fn typescript_bindings() -> String {
         record::MailingConditions::decl(&cfg),
         record::Mode::decl(&cfg),
         NewTripRequest::decl(&cfg),
+        PostalAddress::decl(&cfg),
         record::OldCard::decl(&cfg),
         record::PhotoException::decl(&cfg),
         record::PhotoInfo::decl(&cfg),

@@ -15,8 +15,8 @@ use tauri::State;
 use crate::Session;
 use crate::ipc::{
     AmendRequest, CaptureOptions, CounterReasonOption, DocumentOption, IpcError, NewTripRequest,
-    RecordCheck, RecordInput, RecordLineView, RecordView, TallyView, TripDetail, TripView,
-    TripsToday, VersionView,
+    PostalAddress, RecordCheck, RecordInput, RecordLineView, RecordView, TallyView, TripDetail,
+    TripView, TripsToday, VersionView,
 };
 
 fn jst() -> FixedOffset {
@@ -467,4 +467,20 @@ pub fn wareki_to_date(era: String, year: u32, month: u32, day: u32) -> Result<St
     .to_date()
     .map(|d| d.to_string())
     .map_err(|e| error("invalid_date", &e.to_string()))
+}
+
+/// The addresses a 郵便番号 stands for, from the data shipped with the app (offline).
+#[tauri::command]
+pub fn lookup_postal(code: String) -> Result<Vec<PostalAddress>, IpcError> {
+    outreach_postal::lookup(&code)
+        .map(|found| {
+            found
+                .into_iter()
+                .map(|a| PostalAddress {
+                    address: format!("{}{}{}", a.prefecture, a.city, a.town),
+                    note: a.note,
+                })
+                .collect()
+        })
+        .map_err(|e| error("postal", &e.to_string()))
 }

@@ -32,6 +32,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         capture::open_record,
         capture::amend_record,
         capture::application_id_from_qr,
-        capture::wareki_to_date
+        capture::wareki_to_date,
+        capture::lookup_postal
     ]
 }

@@ -285,6 +285,15 @@ mode: Mode,
  * Applicants expected, if known.
  */
 expectedCount: number | null, };
+export type PostalAddress = { 
+/**
+ * 都道府県 + 市区町村 + 町域, ready for the address field.
+ */
+address: string, 
+/**
+ * Japan Post's remark on the town (e.g. 「1〜19丁目」), to tell choices apart.
+ */
+note: string, };
 export type OldCard = "returned" | "lost" | "notReturned";
 export type PhotoException = "infant" | "disability" | "headCovering";
 export type PhotoInfo = { 
