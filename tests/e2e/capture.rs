@@ -133,6 +133,18 @@ async fn take(s: &mut Session, r: &Resident, uketsuke: bool) {
     next(s, "氏名・フリガナ").await;
 
     s.type_into("#name", r.name).await.expect("name");
+    if r.label == ADULT.label {
+        // Pasted text with an emoji: named, and nothing else typed is lost.
+        paste(s, "#kana", "おおた😀").await;
+        s.click("#record-next").await.expect("next");
+        s.wait_for_text("#issue-kana", "😀")
+            .await
+            .expect("emoji refused");
+        let name = wait_value(s, "#name", r.name).await;
+        assert_eq!(name, r.name, "the name typed before stays");
+        shot(s, r, "02-kana-emoji").await;
+        s.clear("#kana").await.expect("clear");
+    }
     s.type_into("#kana", r.kana).await.expect("kana");
     shot(s, r, "02-name").await;
     next(s, "生年月日・性別").await;
@@ -218,6 +230,19 @@ async fn take(s: &mut Session, r: &Resident, uketsuke: bool) {
     next(s, "顔写真").await;
     shot(s, r, "09-photo").await;
     next(s, "備考").await;
+    if r.label == ADULT.label {
+        // A 個人番号 in a note is refused with an explanation and never stored.
+        s.type_into("#notes", "個人番号 1234 5678 9018 を言われた")
+            .await
+            .expect("notes");
+        s.click("#record-next").await.expect("next");
+        s.wait_for_text("#issue-notes", "個人番号は入力・保存できません")
+            .await
+            .expect("the 個人番号 guard");
+        shot(s, r, "10-notes-my-number").await;
+        s.clear("#notes").await.expect("clear");
+        s.type_into("#notes", "車椅子で来場").await.expect("notes");
+    }
     shot(s, r, "10-notes").await;
     next(s, "内容の確認").await;
     let review = s
@@ -336,5 +361,174 @@ async fn three_residents_through_the_whole_record_offline_then_the_tally() {
     assert!(day.contains("サポート 1件"), "{day}");
     assert!(day.contains("未完了 0件"), "{day}");
     s.screenshot("day-tally").await.expect("screenshot");
+
+    // An amendment: the adult plans to move after all. The earlier version stays.
+    open_trip(&mut s, "株式会社サンプル工業").await;
+    open_record(&mut s, ADULT.name).await;
+    s.wait_for_text("#record-history", "第1版")
+        .await
+        .expect("history");
+    s.screenshot("record-view").await.expect("screenshot");
+    s.click("#view-amend").await.expect("amend");
+    s.wait_for_text("#record-title", "訂正：申請書ID")
+        .await
+        .expect("amend starts");
+    for title in [
+        "氏名",
+        "生年月日",
+        "住所",
+        "電子証明書",
+        "本人確認書類",
+        "郵送の条件",
+    ] {
+        next(&mut s, title).await;
+    }
+    s.click("#mail-noMovePlanned-no")
+        .await
+        .expect("move planned");
+    s.wait_for_text("#delivery-verdict", "窓口受取")
+        .await
+        .expect("counter pickup");
+    s.screenshot("amend-mailing-counter")
+        .await
+        .expect("screenshot");
+    for title in ["顔写真", "備考", "内容の確認"] {
+        next(&mut s, title).await;
+    }
+    s.type_into("#amend-reason", "転居予定があると申し出があったため")
+        .await
+        .expect("reason");
+    s.screenshot("amend-review").await.expect("screenshot");
+    s.click("#record-finalize").await.expect("save amendment");
+    s.wait_for_text("#record-title", "訂正を保存しました")
+        .await
+        .expect("amended");
+    s.click("#record-done").await.expect("done");
+    let list = s
+        .wait_for_text("#trip-records", "訂正1")
+        .await
+        .expect("list shows the amendment");
+    assert!(list.contains("窓口受取"), "{list}");
+    open_record(&mut s, ADULT.name).await;
+    let history = s
+        .wait_for_text("#record-history", "第2版")
+        .await
+        .expect("history");
+    assert!(
+        history.contains("第1版") && history.contains("転居予定"),
+        "{history}"
+    );
+    s.screenshot("record-history").await.expect("screenshot");
+    s.click("#view-back").await.expect("back");
+
+    // A second record with the adult's 申請書ID is flagged as a duplicate.
+    s.click("#record-new").await.expect("new record");
+    s.type_into("#app-id-1", ADULT.application_id)
+        .await
+        .expect("type");
+    s.type_into("#app-id-2", ADULT.application_id)
+        .await
+        .expect("type");
+    s.click("#record-next").await.expect("next");
+    s.wait_for_text("#issue-applicationId", "すでに使われています")
+        .await
+        .expect("duplicate flagged");
+    s.screenshot("duplicate-id").await.expect("screenshot");
+    s.finish().await.expect("finish");
+}
+
+/// Puts `text` into the field as a paste does (WebDriver cannot type emoji).
+async fn paste(s: &mut Session, css: &str, text: &str) {
+    s.wait_for(css).await.expect("field");
+    s.client()
+        .execute(
+            "const [css, text] = arguments; const el = document.querySelector(css);
+             el.value = text; el.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::json!(css), serde_json::json!(text)],
+        )
+        .await
+        .expect("paste");
+}
+
+async fn open_trip(s: &mut Session, site: &str) {
+    let el = s.wait_for("#trips-screen").await.expect("trips");
+    for b in el
+        .find_all(fantoccini::Locator::Css("button.trip"))
+        .await
+        .expect("trips")
+    {
+        if b.text().await.unwrap_or_default().contains(site) {
+            b.click().await.expect("open trip");
+            s.wait_for_text("#trip-title", site).await.expect("trip");
+            return;
+        }
+    }
+    panic!("no trip {site}");
+}
+
+async fn open_record(s: &mut Session, name: &str) {
+    let table = s.wait_for("#trip-records").await.expect("records");
+    for b in table
+        .find_all(fantoccini::Locator::Css("button.link"))
+        .await
+        .expect("links")
+    {
+        if b.text().await.unwrap_or_default() == name {
+            b.click().await.expect("open record");
+            s.wait_for("#record-view").await.expect("record view");
+            return;
+        }
+    }
+    panic!("no record {name}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Xvfb, tauri-driver and the built app: run `make e2e`"]
+async fn input_kept_at_an_idle_lock_comes_back_after_sign_in() {
+    let mut s = Session::start_with(
+        "capture-idle",
+        &[
+            ("OUTREACH_SERVER_URL", "http://127.0.0.1:9"),
+            ("OUTREACH_IDLE_LOCK_SECS", "6"),
+        ],
+    )
+    .await
+    .expect("the app starts");
+    s.wait_for("#signin-screen").await.expect("sign-in");
+    s.sign_in().await.expect("signed in");
+    make_trip(
+        &mut s,
+        "株式会社サンプル工業 太田工場",
+        "群馬県太田市浜町2-35",
+        "uketsuke",
+    )
+    .await;
+    s.click("#record-new").await.expect("new record");
+    s.type_into("#app-id-1", ADULT.application_id)
+        .await
+        .expect("type");
+    s.type_into("#app-id-2", ADULT.application_id)
+        .await
+        .expect("type");
+    next(&mut s, "氏名・フリガナ").await;
+    s.type_into("#name", "太田　花子").await.expect("name");
+    // Left alone: the tablet locks, keeping the unsaved name encrypted in the vault.
+    let notice = s
+        .wait_for_text("#sign-in-notice", "暗号化して保存")
+        .await
+        .expect("locked, input kept");
+    assert!(
+        !s.source().await.expect("source").contains("太田　花子"),
+        "{notice}"
+    );
+    s.screenshot("locked-with-input").await.expect("screenshot");
+    s.sign_in().await.expect("signed in again");
+    s.screenshot("after-sign-in").await.expect("screenshot");
+    s.wait_for_text("#record-title", "氏名・フリガナ")
+        .await
+        .expect("back on the step");
+    let name = wait_value(&mut s, "#name", "太田").await;
+    assert_eq!(name, "太田　花子", "the unsaved name comes back");
+    s.screenshot("restored").await.expect("screenshot");
     s.finish().await.expect("finish");
 }
