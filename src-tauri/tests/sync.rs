@@ -88,7 +88,7 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
         "試験 花子",
         Role::Staff,
         PASSWORD,
-        KdfParams::FOR_TESTS,
+        KdfParams::RFC9106_SECOND,
         chrono::Utc::now(),
     )
     .expect("account");

@@ -145,7 +145,7 @@ async fn tablet(office: &Office, n: usize) -> (tempfile::TempDir, Mutex<Vault>, 
         "試験 太郎",
         Role::Staff,
         PASSWORD,
-        KdfParams::FOR_TESTS,
+        KdfParams::RFC9106_SECOND,
         chrono::Utc::now(),
     )
     .expect("account");

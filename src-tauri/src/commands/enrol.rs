@@ -255,6 +255,10 @@ fn enrol_error(e: EnrolError) -> IpcError {
             "office_failed",
             "事務所サーバーでエラーが発生しました。しばらく待ってから、もう一度お試しください。",
         ),
+        EnrolError::WeakKdf(_) => error(
+            "weak_key_wrap",
+            "事務所サーバーから届いた職員の鍵の保護が弱すぎるため、この端末では使えません。事務所に連絡してください。",
+        ),
         other => {
             tracing::error!(error = %other, "enrolment failed");
             error(
