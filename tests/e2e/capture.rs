@@ -312,6 +312,34 @@ async fn three_residents_through_the_whole_record_offline_then_the_tally() {
     s.wait_for("#no-trips").await.expect("no trips pushed");
     s.screenshot("trips-none").await.expect("screenshot");
 
+    // The form's QR code: the 23-digit ID is taken from whatever it holds, and a code
+    // without one is said plainly (the camera itself is not there under Xvfb).
+    let read = |text: &'static str| {
+        let client = s.client().clone();
+        async move {
+            client
+                .execute_async(
+                    "const [text, done] = arguments;
+                     window.__TAURI_INTERNALS__.invoke('application_id_from_qr', { text })
+                       .then(done, (e) => done({ failed: e }));",
+                    vec![serde_json::json!(text)],
+                )
+                .await
+                .expect("application_id_from_qr answers")
+        }
+    };
+    assert_eq!(
+        read("J-LIS;ID=12345678901234567890123;V=1").await,
+        serde_json::json!("12345678901234567890123")
+    );
+    let none = read("https://www.kojinbango-card.go.jp/").await;
+    assert!(
+        none["failed"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("申請書IDが含まれていません")),
+        "{none}"
+    );
+
     make_trip(
         &mut s,
         "株式会社サンプル工業 太田工場",
