@@ -138,7 +138,7 @@ pub async fn enrol(
     if let Err(e) = office.link_to(&code.server_url, code.spki_pin.as_deref()) {
         tracing::error!(error = %e, "the office client after enrolment");
     }
-    let signed = super::session::open_session(&session, &sync, vault, staff_name)?;
+    let signed = super::session::open_session(&session, &sync, &office, vault, staff_name)?;
     tracing::info!("tablet enrolled; first staff member signed in");
     Ok(signed)
 }
