@@ -389,11 +389,12 @@ fn put_photos(
     photos: &[PhotoIn<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), VaultError> {
-    tx.execute(
-        "DELETE FROM record_photos WHERE record_id = ?1 AND record_version = ?2",
-        params![id, version],
-    )?;
     for p in photos {
+        // A photo replaces the one in its role; roles not given keep theirs.
+        tx.execute(
+            "DELETE FROM record_photos WHERE record_id = ?1 AND record_version = ?2 AND role = ?3",
+            params![id, version, p.role.as_str()],
+        )?;
         let sha = Sha256::digest(p.bytes).to_vec();
         // Content-addressed: the same photo is stored once however often it is used.
         tx.execute(
@@ -408,7 +409,8 @@ fn put_photos(
     Ok(())
 }
 
-/// Creates or updates a draft (version 1) with its photos. A record that was
+/// Creates or updates a draft (version 1) with its photos (each replaces the draft's
+/// photo in the same role; roles not given keep theirs). A record that was
 /// finalized is frozen: changing it needs [`amend`].
 pub fn save_draft(
     tx: &Transaction<'_>,
@@ -552,6 +554,12 @@ pub fn amend(
         params![id, version, trip_id, body, base, reason, now.to_rfc3339(), staff],
     )?;
     put_facts(tx, id, version, payload)?;
+    // The amendment keeps the base version's photos unless it brings new ones.
+    tx.execute(
+        "INSERT INTO record_photos (record_id, record_version, role, sha256)
+         SELECT record_id, ?2, role, sha256 FROM record_photos WHERE record_id = ?1 AND record_version = ?3",
+        params![id, version, base],
+    )?;
     put_photos(tx, id, version, photos, now)?;
     let hash = content_hash(tx, id, version, &body)?;
     tx.execute(

@@ -546,3 +546,35 @@ fn the_tally_and_the_duplicate_check_follow_the_records() {
         "purged data is gone"
     );
 }
+
+#[test]
+fn saving_without_photos_keeps_them_and_an_amendment_carries_them_over() {
+    let (_d, mut v) = signed_in();
+    let trip = trip(&mut v);
+    let id = records::new_id(now()).expect("id");
+    let original = [PhotoIn {
+        role: PhotoRole::Original,
+        bytes: JPEG,
+        media_type: "image/jpeg",
+    }];
+    v.write(|tx, s| records::save_draft(tx, &id, &trip, &json!({"n": 1}), &original, now(), s))
+        .expect("with photo");
+    v.write(|tx, s| records::save_draft(tx, &id, &trip, &json!({"n": 2}), &[], now(), s))
+        .expect("a later step saves no photo");
+    let count = |v: &Vault, version: i64| -> i64 {
+        v.conn()
+            .query_row(
+                "SELECT count(*) FROM record_photos WHERE record_id = ?1 AND record_version = ?2",
+                rusqlite::params![id, version],
+                |r| r.get(0),
+            )
+            .expect("count")
+    };
+    assert_eq!(count(&v, 1), 1, "the photo stays with the draft");
+    v.write(|tx, s| records::finalize(tx, &id, now(), s))
+        .expect("finalize");
+    v.write(|tx, s| records::amend(tx, &id, "住所の訂正", &json!({"n": 3}), &[], now(), s))
+        .expect("amend");
+    assert_eq!(count(&v, 2), 1, "the amendment carries the photo over");
+    assert!(records::intact(v.conn(), &id, 2).expect("check"));
+}
