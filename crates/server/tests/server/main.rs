@@ -6,6 +6,7 @@ mod client;
 mod health;
 mod logs;
 mod openapi;
+mod reports;
 mod staff;
 mod support;
 mod sync;
