@@ -5,6 +5,7 @@
 mod client;
 mod health;
 mod logs;
+mod office;
 mod openapi;
 mod reports;
 mod staff;
