@@ -326,7 +326,8 @@ pub struct ImportProblem {
     pub message: String,
 }
 
-/// 422 from a card import: every problem; nothing was stored.
+/// 422 from a card import: every problem; nothing was stored. Shaped as an `ErrorBody`
+/// with the row problems added, so a client reads every 422 the same way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportRejected {
@@ -334,7 +335,9 @@ pub struct ImportRejected {
     pub code: String,
     /// Summary.
     pub message: String,
-    /// Each row's problem.
+    /// Each row's problem. Absent when the request itself was refused (e.g.
+    /// `invalid_body`, whose 422 carries only `code` and `message`, as an `ErrorBody`).
+    #[serde(default)]
     pub problems: Vec<ImportProblem>,
 }
 
