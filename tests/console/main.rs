@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
-use outreach_protocol::sync::{RecordUpload, Trip};
+use outreach_protocol::sync::{PhotoRef, RecordUpload, Trip};
 use outreach_server::AppState;
-use outreach_server::store::{NewDevice, NewEnrolment, Role, SqliteStore, Store, timestamp};
+use outreach_server::store::{
+    NewDevice, NewEnrolment, Role, SqliteStore, Store, Upload, timestamp,
+};
 
 const STAFF: &str = "office01";
 const PASSWORD: &str = "office-pass-1";
@@ -95,6 +97,34 @@ async fn seed(store: &dyn Store, day: &str) -> anyhow::Result<()> {
         staff_ids: vec![STAFF.into()],
     };
     store.insert_trip(&trip, STAFF, &now).await?;
+    // Two drawn stand-ins for ID photos (no real person), stored as a finished upload.
+    let mut photos = Vec::new();
+    for role in ["original", "digital"] {
+        let path = repo_root().join(format!("tests/console/fixtures/photo-{role}.jpg"));
+        let bytes = std::fs::read(&path)?;
+        let sum = run("sha256sum", &[path.to_str().context("path")?])?;
+        let sha256 = sum
+            .split_whitespace()
+            .next()
+            .context("sha256sum output")?
+            .to_owned();
+        let upload = Upload {
+            upload_id: format!("seed-{role}"),
+            device_id: "tablet-1".into(),
+            sha256: sha256.clone(),
+            length: i64::try_from(bytes.len())?,
+            offset: 0,
+            metadata: String::new(),
+            created_at: now.clone(),
+            expires_at: "2999-01-01T00:00:00.000Z".into(),
+        };
+        store.create_upload(&upload).await?;
+        store.complete_upload(&upload, bytes, &now).await?;
+        photos.push(PhotoRef {
+            role: role.into(),
+            sha256,
+        });
+    }
     let mut records = Vec::new();
     for n in 1..=6u32 {
         let payload = serde_json::json!({
@@ -121,7 +151,11 @@ async fn seed(store: &dyn Store, day: &str) -> anyhow::Result<()> {
             finalized_at: now.clone(),
             payload_hash: "0".repeat(64),
             payload,
-            photos: vec![],
+            photos: if n == 1 || n == 4 {
+                photos.clone()
+            } else {
+                vec![]
+            },
         });
     }
     store.put_records("tablet-1", &records, &now).await?;
@@ -360,6 +394,19 @@ async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()>
     b.see("本人確認書類不足").await?;
     b.click_text("button", "開く").await?;
     b.see("見本 次郎1").await?;
+    let loaded = bounded(b.client.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const imgs = [...document.querySelectorAll('.photos img')];
+         Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth, () => 0))).then(done);",
+        vec![],
+    ))
+    .await?;
+    anyhow::ensure!(
+        loaded
+            .as_array()
+            .is_some_and(|a| a.len() == 2 && a.iter().all(|w| w.as_u64().unwrap_or(0) > 0)),
+        "both photos of the record load side by side under the CSP: {loaded}"
+    );
     b.shot("review").await?;
 
     // A card batch: two of ours and one unknown.

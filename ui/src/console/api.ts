@@ -230,3 +230,9 @@ export interface ReportParams {
 export function japanToday(now: Date = new Date()): string {
   return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
 }
+
+/** An RFC 3339 time as the office reads it: Japan time, `YYYY-MM-DD HH:MM`. */
+export function japanTime(rfc3339: string): string {
+  const t = Date.parse(rfc3339);
+  return Number.isNaN(t) ? rfc3339 : new Date(t + 9 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+}

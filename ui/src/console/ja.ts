@@ -39,5 +39,6 @@ export const t = {
     addCounter: '窓口対応を記録', topic: '内容', answer: '回答', addPhone: '電話対応を記録', counter: '窓口対応', phone: '電話対応',
   },
   reports: { title: '報告書', daily: '日次', monthly: '月次', date: '日付', month: '月', show: '表示', download: 'ダウンロード', perDay: '申請件数（日別）', perSite: '申請件数（会場別）' },
+  photoRole: { original: '撮影時の写真', digital: '申請用（データ）', print: '印刷用' } as Record<string, string>,
   saved: '保存しました。',
 };
