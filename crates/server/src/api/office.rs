@@ -1,6 +1,6 @@
 //! The office's work in the console: trips, the review queue with each record's
 //! stage, card batches and the mailing list, returned mail, the counter and phone
-//! tallies, and the reports. Every view of personal data and every change is audited
+//! tallies, and the reports. Every view (lists included) and every change is audited
 //! with the staff ID; subjects are IDs, never names.
 
 use axum::Json;
@@ -143,7 +143,7 @@ pub struct RangeQuery {
 )]
 pub async fn trips(
     State(state): State<AppState>,
-    _session: StaffSession,
+    session: StaffSession,
     query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<TripList>, AppError> {
     let Query(q) = query?;
@@ -171,6 +171,7 @@ pub async fn trips(
             flagged,
         });
     }
+    audit(&state, &session, "trips_viewed", &format!("{from}..{to}")).await?;
     Ok(Json(TripList { trips: out }))
 }
 
@@ -273,7 +274,7 @@ pub struct ReviewQuery {
 )]
 pub async fn review(
     State(state): State<AppState>,
-    _session: StaffSession,
+    session: StaffSession,
     query: Result<Query<ReviewQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ReviewList>, AppError> {
     let Query(q) = query?;
@@ -317,6 +318,13 @@ pub async fn review(
     items.sort_by(|a, b| {
         (&a.date, &a.site_name, &a.finalized_at).cmp(&(&b.date, &b.site_name, &b.finalized_at))
     });
+    audit(
+        &state,
+        &session,
+        "review_viewed",
+        filter.trip_id.as_deref().unwrap_or("all"),
+    )
+    .await?;
     Ok(Json(ReviewList { items }))
 }
 
@@ -640,12 +648,13 @@ pub async fn import_card_batch(
 )]
 pub async fn card_batches(
     State(state): State<AppState>,
-    _session: StaffSession,
+    session: StaffSession,
 ) -> Result<Json<CardBatchList>, AppError> {
     let mut batches = Vec::new();
     for b in state.store.card_batches().await? {
         batches.push(batch_view(&state, &b).await?.0);
     }
+    audit(&state, &session, "card_batches_viewed", "card-batches").await?;
     Ok(Json(CardBatchList { batches }))
 }
 
@@ -975,12 +984,13 @@ pub struct DateQuery {
 )]
 pub async fn tally(
     State(state): State<AppState>,
-    _session: StaffSession,
+    session: StaffSession,
     query: Result<Query<DateQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Tally>, AppError> {
     let Query(q) = query?;
     let date = q.date.unwrap_or_else(today);
     check_date("date", &date)?;
+    audit(&state, &session, "tally_viewed", &date).await?;
     Ok(Json(Tally {
         counter: state.store.counter_cases(&date, &date).await?,
         phone: state.store.phone_enquiries(&date, &date).await?,

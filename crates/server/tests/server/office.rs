@@ -520,3 +520,95 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
         server.stop().await;
     }
 }
+
+/// A database made by the previous release (migrations 1 to 3, a record already held)
+/// is brought to 0004 at start, and the office's work runs over the old record.
+#[tokio::test]
+async fn a_database_from_before_the_office_work_upgrades_and_keeps_its_records() {
+    use outreach_server::migrations::{POSTGRES, SQLITE};
+    use outreach_server::store::{RecordFilter, timestamp};
+    const RECORD: &str = "INSERT INTO devices (device_id, name, credential_hash, credential_expires_at, enrolled_at)
+             VALUES ('dev-old', '旧端末', 'h', '2999-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+         INSERT INTO records (record_id, version, format, trip_id, created_by, finalized_at, payload, payload_hash, device_id, received_at)
+             VALUES ('0190c000-0000-7000-8000-000000000001', 1, 1, 'trip-old', 's1', '2026-10-01T01:00:00.000Z',
+                     '{\"name\":\"古い 記録\",\"applicationId\":\"12345678901234567890123\"}', 'x', 'dev-old', '2026-10-01T02:00:00.000Z');";
+    for storage in Storage::all() {
+        let target = storage.fresh_target().await;
+        match &target {
+            crate::support::Target::Sqlite(dir) => {
+                let mut c =
+                    rusqlite::Connection::open(dir.path().join("outreach.db")).expect("open");
+                c.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT;")
+                    .expect("migration table");
+                for m in &SQLITE[..3] {
+                    let tx = c.transaction().expect("tx");
+                    tx.execute_batch(m.sql).expect("old migration");
+                    tx.execute(
+                        "INSERT INTO schema_migrations VALUES (?1, ?2, ?3, '2026-01-01')",
+                        (m.version, m.name, m.checksum()),
+                    )
+                    .expect("recorded");
+                    tx.commit().expect("commit");
+                }
+                c.execute_batch(RECORD).expect("an old record");
+            }
+            crate::support::Target::Postgres(url, _) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("connect");
+                tokio::spawn(conn);
+                client
+                    .batch_execute("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());")
+                    .await
+                    .expect("migration table");
+                for m in &POSTGRES[..3] {
+                    client.batch_execute(m.sql).await.expect("old migration");
+                    client
+                        .execute("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", &[&m.version, &m.name, &m.checksum()])
+                        .await
+                        .expect("recorded");
+                }
+                client.batch_execute(RECORD).await.expect("an old record");
+            }
+        }
+        let store = target.open().await;
+        assert_eq!(
+            store.ping().await.expect("ping"),
+            4,
+            "{storage:?}: upgraded to the office work schema"
+        );
+        let held = store
+            .latest_records(&RecordFilter::default())
+            .await
+            .expect("records");
+        assert_eq!(held.len(), 1, "the old record is still there");
+        assert_eq!(
+            held[0].stage, "received",
+            "an old record starts at 申請受付"
+        );
+        assert!(
+            store
+                .set_stage(
+                    &held[0].record_id,
+                    "issued",
+                    "s1",
+                    &timestamp(chrono::Utc::now())
+                )
+                .await
+                .expect("stage"),
+            "{storage:?}: the new tables work over old records"
+        );
+        let by_id = store
+            .latest_records(&RecordFilter {
+                application_ids: Some(vec!["12345678901234567890123".into()]),
+                ..Default::default()
+            })
+            .await
+            .expect("by 申請書ID");
+        assert_eq!(
+            by_id.len(),
+            1,
+            "{storage:?}: found by the 申請書ID inside its payload"
+        );
+    }
+}
