@@ -153,7 +153,13 @@ impl Pages {
         let mut x = MARGIN;
         for (c, w) in s.columns.iter().zip(widths) {
             let title = fit(&c.title, BODY, w - 4.0);
-            self.text(x + 2.0, y + ROW_H - 4.0, BODY, title);
+            // Count headings sit over their right-aligned figures.
+            let tx = if c.kind == "int" {
+                x + w - text_width(&title, BODY) - 3.0
+            } else {
+                x + 2.0
+            };
+            self.text(tx, y + ROW_H - 4.0, BODY, title);
             x += w;
         }
         self.rule(y + ROW_H);

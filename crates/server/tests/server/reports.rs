@@ -480,3 +480,128 @@ async fn daily_and_monthly_reports_read_back_with_the_seeded_counts() {
         );
     }
 }
+
+/// Figures, not a timed test (`cargo test -p outreach-server --test server
+/// report_figures -- --ignored --nocapture`): a month of work (20 trip days at 8 sites,
+/// 1,200 records, tallies) on SQLite, the monthly and a daily report in every format,
+/// with the time each took and its size. The files are kept in
+/// `OUTREACH_REPORT_SAMPLES` (default `target/report-samples`) to look at.
+#[tokio::test]
+#[ignore = "figures; run on purpose"]
+async fn report_figures_for_a_month_of_work() {
+    use outreach_server::reports::{self, Format, Period};
+    let target = Storage::Sqlite.fresh_target().await;
+    let store = target.open().await;
+    seed(&*store).await;
+    let sites = [
+        "株式会社スバル太田工場",
+        "太田市役所前テント",
+        "特別養護老人ホームおおた",
+        "群馬県立太田高校",
+        "イオンモール太田",
+        "ミツバ株式会社",
+        "太田記念病院",
+        "新田暁高校",
+    ];
+    let mut n = 1000u32;
+    for day in 1..=20u32 {
+        let date = format!("2026-11-{:02}", day + 3);
+        let site = sites[(day as usize) % sites.len()];
+        let trip = Trip {
+            id: format!("trip-{day}"),
+            site_name: site.into(),
+            site_address: "群馬県太田市".into(),
+            trip_date: date.clone(),
+            mode: if day % 3 == 0 {
+                "support".into()
+            } else {
+                "uketsuke".into()
+            },
+            expected_count: Some(60),
+            staff_ids: vec![],
+        };
+        let now = timestamp(chrono::Utc::now());
+        store.insert_trip(&trip, "s001", &now).await.expect("trip");
+        let batch: Vec<_> = (0..60)
+            .map(|i| {
+                n += 1;
+                record(
+                    n,
+                    1,
+                    &trip,
+                    if i % 7 == 0 { "counter" } else { "mail" },
+                    i64::from(i % 3),
+                )
+            })
+            .collect();
+        for chunk in batch.chunks(200) {
+            store
+                .put_records("dev-1", chunk, &now)
+                .await
+                .expect("records");
+        }
+        store
+            .insert_counter_case(
+                &CounterCase {
+                    case_id: format!("m-{day}"),
+                    on_date: date.clone(),
+                    place: "本庁舎窓口".into(),
+                    kind: "issue_support".into(),
+                    detail: String::new(),
+                    count: 30,
+                    created_by: "s001".into(),
+                },
+                &now,
+            )
+            .await
+            .expect("counter");
+        store
+            .insert_phone_enquiry(
+                &PhoneEnquiry {
+                    enquiry_id: format!("p-{day}"),
+                    on_date: date,
+                    topic: "出張申請の日程".into(),
+                    answer: "案内".into(),
+                    created_by: "s001".into(),
+                },
+                &now,
+            )
+            .await
+            .expect("phone");
+    }
+    let out = std::env::var_os("OUTREACH_REPORT_SAMPLES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(
+                std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "../../target".into()),
+            )
+            .join("report-samples")
+        });
+    std::fs::create_dir_all(&out).expect("samples folder");
+    for period in [
+        Period::monthly("2026-11").expect("month"),
+        Period::daily("2026-11-10").expect("day"),
+    ] {
+        let started = std::time::Instant::now();
+        let report = reports::build(&*store, &period, "2026-12-01T00:00:00.000Z")
+            .await
+            .expect("report");
+        let read = started.elapsed();
+        for format in [Format::Xlsx, Format::Csv, Format::Pdf] {
+            let started = std::time::Instant::now();
+            let bytes = reports::render(&report, format).expect("render");
+            let took = started.elapsed();
+            let path = out.join(period.file_name(format.extension()));
+            std::fs::write(&path, &bytes).expect("write");
+            println!(
+                "figure: {} {}: read+compute {} ms, render {} ms, {} bytes -> {}",
+                report.title,
+                format.extension(),
+                read.as_millis(),
+                took.as_millis(),
+                bytes.len(),
+                path.display()
+            );
+        }
+    }
+}
