@@ -20,7 +20,7 @@ help:
 	@echo "make console-e2e   the office console in headless chromium (chromedriver), reports read back"
 	@echo "make conformance   a standard tus client (tuspy) and schemathesis against the real server"
 	@echo "make badlink-smoke  10 records over a shaped, delayed link in network namespaces, a few kill -9s"
-	@echo "make bindings   regenerate ui/src/lib/bindings.ts from the Rust IPC types"
+	@echo "make bindings   regenerate ui/src/lib/bindings.ts and ui/src/console/bindings.ts from the Rust types"
 
 # ---------------------------------------------------------------- installation
 deps: deps-system deps-npm
@@ -56,6 +56,7 @@ build: ui
 
 bindings: ui
 	UPDATE_BINDINGS=1 cargo test -p outreach-app --lib -- ipc::tests --quiet
+	UPDATE_BINDINGS=1 cargo test -p outreach-protocol --lib -- console::tests --quiet
 
 # ---------------------------------------------------------------- run
 run: deps build

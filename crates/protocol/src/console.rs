@@ -2,6 +2,7 @@
 //! enrolment, staff accounts, the audit trail.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use utoipa::ToSchema;
 
 use crate::sync::EnrolmentCode;
@@ -20,7 +21,7 @@ pub struct LoginRequest {
 }
 
 /// The signed-in office user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsoleUser {
     /// Login ID.
@@ -159,7 +160,7 @@ pub struct AuditLog {
 // --- Trips ------------------------------------------------------------------------
 
 /// `POST /api/v1/console/trips` and `PUT /api/v1/console/trips/{id}`: a planned trip.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TripInput {
     /// Site (company or facility) name, 1 to 100 characters.
@@ -177,7 +178,7 @@ pub struct TripInput {
 }
 
 /// A trip with what came back from it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TripSummary {
     /// The trip as tablets receive it.
@@ -189,7 +190,7 @@ pub struct TripSummary {
 }
 
 /// `GET /api/v1/console/trips`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TripList {
     /// By date, then site.
@@ -200,7 +201,7 @@ pub struct TripList {
 
 /// One application in the review queue (its latest version). No name: the 申請書ID
 /// and the record ID identify it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewItem {
     /// Record UUID.
@@ -238,7 +239,7 @@ pub struct ReviewItem {
 }
 
 /// `GET /api/v1/console/review`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewList {
     /// By date, site, then finalization.
@@ -246,7 +247,7 @@ pub struct ReviewList {
 }
 
 /// One version of a record, for the amendment history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordVersionInfo {
     /// Version.
@@ -264,7 +265,7 @@ pub struct RecordVersionInfo {
 }
 
 /// A photo of a record version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordPhotoInfo {
     /// `original`, `digital` or `print`.
@@ -276,7 +277,7 @@ pub struct RecordPhotoInfo {
 }
 
 /// `GET /api/v1/console/records/{id}`: one application in full (audited).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordDetail {
     /// The queue's view of it.
@@ -285,13 +286,14 @@ pub struct RecordDetail {
     pub versions: Vec<RecordVersionInfo>,
     /// The latest version's fields as the tablet sent them.
     #[schema(value_type = Object)]
+    #[ts(type = "Record<string, unknown>")]
     pub payload: serde_json::Value,
     /// The latest version's photos.
     pub photos: Vec<RecordPhotoInfo>,
 }
 
 /// `POST /api/v1/console/records/{id}/stage`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StageChange {
     /// `received`, `shipped`, `preissue` or `issued`.
@@ -302,7 +304,7 @@ pub struct StageChange {
 
 /// `POST /api/v1/console/card-batches`: the 申請書IDs of a delivered batch, typed or
 /// scanned. Stored all or nothing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CardBatchInput {
     /// A name for the batch, e.g. `第12便`.
@@ -314,7 +316,7 @@ pub struct CardBatchInput {
 }
 
 /// One problem of an import, by row (1-based; the header is row 1 in a CSV).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportProblem {
     /// Row (CSV line, or position in the list from 1); 0 for the file as a whole.
@@ -328,7 +330,7 @@ pub struct ImportProblem {
 
 /// 422 from a card import: every problem; nothing was stored. Shaped as an `ErrorBody`
 /// with the row problems added, so a client reads every 422 the same way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportRejected {
     /// `import_rejected`.
@@ -342,7 +344,7 @@ pub struct ImportRejected {
 }
 
 /// A delivered batch of cards.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CardBatch {
     /// ID.
@@ -368,7 +370,7 @@ pub struct CardBatch {
 }
 
 /// `GET /api/v1/console/card-batches`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CardBatchList {
     /// Newest delivery first.
@@ -376,7 +378,7 @@ pub struct CardBatchList {
 }
 
 /// One card to mail (mode 受付), with the delivery address the record holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MailingEntry {
     /// 申請書ID.
@@ -394,7 +396,7 @@ pub struct MailingEntry {
 }
 
 /// `GET /api/v1/console/card-batches/{id}/mailing` (audited: it holds names).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MailingList {
     /// The batch.
@@ -406,7 +408,7 @@ pub struct MailingList {
 }
 
 /// `POST /api/v1/console/card-batches/{id}/mailed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MailedInput {
     /// YYYY-MM-DD.
@@ -416,7 +418,7 @@ pub struct MailedInput {
 // --- Returned mail ------------------------------------------------------------------
 
 /// `POST /api/v1/console/returned`: a card that came back (返戻物).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReturnedInput {
     /// 申請書ID (23 digits).
@@ -430,7 +432,7 @@ pub struct ReturnedInput {
 }
 
 /// `POST /api/v1/console/returned/{id}/contacts`: one phone contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ContactInput {
     /// When (RFC 3339, or YYYY-MM-DDTHH:MM as Japan time).
@@ -442,7 +444,7 @@ pub struct ContactInput {
 }
 
 /// `POST /api/v1/console/returned/{id}/resolve`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResolveInput {
     /// `redelivered`, `collected` or `destroyed`.
@@ -452,7 +454,7 @@ pub struct ResolveInput {
 }
 
 /// One phone contact about returned mail.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReturnedContact {
     /// RFC 3339.
@@ -466,7 +468,7 @@ pub struct ReturnedContact {
 }
 
 /// A returned card and its contacts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Returned {
     /// ID.
@@ -494,7 +496,7 @@ pub struct Returned {
 }
 
 /// `GET /api/v1/console/returned`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReturnedList {
     /// Newest first.
@@ -504,7 +506,7 @@ pub struct ReturnedList {
 // --- Counter and phone -----------------------------------------------------------
 
 /// `POST /api/v1/console/counter-cases`: counter cases to count.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CounterInput {
     /// YYYY-MM-DD.
@@ -520,7 +522,7 @@ pub struct CounterInput {
 }
 
 /// A counted counter case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CounterCase {
     /// ID.
@@ -540,7 +542,7 @@ pub struct CounterCase {
 }
 
 /// `POST /api/v1/console/phone-enquiries`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PhoneInput {
     /// YYYY-MM-DD.
@@ -552,7 +554,7 @@ pub struct PhoneInput {
 }
 
 /// A phone enquiry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneEnquiry {
     /// ID.
@@ -568,7 +570,7 @@ pub struct PhoneEnquiry {
 }
 
 /// `GET /api/v1/console/tally?date=`: the day's counter cases and phone enquiries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Tally {
     /// YYYY-MM-DD.
@@ -582,7 +584,7 @@ pub struct Tally {
 // --- Reports ----------------------------------------------------------------------
 
 /// One cell of a report table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(untagged)]
 pub enum ReportCell {
     /// A count.
@@ -592,7 +594,7 @@ pub enum ReportCell {
 }
 
 /// A column of a report table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportColumn {
     /// Heading (Japanese).
@@ -604,7 +606,7 @@ pub struct ReportColumn {
 }
 
 /// One table of a report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportSection {
     /// Stable key, e.g. `summary`.
@@ -618,7 +620,7 @@ pub struct ReportSection {
 }
 
 /// Applications on one day, for the chart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DayCount {
     /// YYYY-MM-DD.
@@ -630,7 +632,7 @@ pub struct DayCount {
 }
 
 /// Applications at one site, for the chart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SiteCount {
     /// Site.
@@ -642,7 +644,7 @@ pub struct SiteCount {
 }
 
 /// `GET /api/v1/console/reports`: a daily, monthly or completion report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// `daily`, `monthly` or `completion`.
@@ -661,4 +663,77 @@ pub struct Report {
     pub per_day: Vec<DayCount>,
     /// Every site with applications.
     pub per_site: Vec<SiteCount>,
+}
+
+/// Every console type the web console uses, as one TypeScript module
+/// (`ui/src/console/bindings.ts`, checked by a test).
+pub fn typescript_bindings() -> String {
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    let decls = [
+        ConsoleUser::decl(&cfg),
+        crate::sync::Trip::decl(&cfg),
+        TripInput::decl(&cfg),
+        TripSummary::decl(&cfg),
+        TripList::decl(&cfg),
+        ReviewItem::decl(&cfg),
+        ReviewList::decl(&cfg),
+        RecordVersionInfo::decl(&cfg),
+        RecordPhotoInfo::decl(&cfg),
+        RecordDetail::decl(&cfg),
+        StageChange::decl(&cfg),
+        CardBatchInput::decl(&cfg),
+        ImportProblem::decl(&cfg),
+        ImportRejected::decl(&cfg),
+        CardBatch::decl(&cfg),
+        CardBatchList::decl(&cfg),
+        MailingEntry::decl(&cfg),
+        MailingList::decl(&cfg),
+        MailedInput::decl(&cfg),
+        ReturnedInput::decl(&cfg),
+        ContactInput::decl(&cfg),
+        ResolveInput::decl(&cfg),
+        ReturnedContact::decl(&cfg),
+        Returned::decl(&cfg),
+        ReturnedList::decl(&cfg),
+        CounterInput::decl(&cfg),
+        CounterCase::decl(&cfg),
+        PhoneInput::decl(&cfg),
+        PhoneEnquiry::decl(&cfg),
+        Tally::decl(&cfg),
+        ReportCell::decl(&cfg),
+        ReportColumn::decl(&cfg),
+        ReportSection::decl(&cfg),
+        DayCount::decl(&cfg),
+        SiteCount::decl(&cfg),
+        Report::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// This file was generated by outreach-protocol (ts-rs). Do not edit by hand: run\n// `UPDATE_BINDINGS=1 cargo test -p outreach-protocol`.\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// The console's committed TypeScript types must be what the Rust types generate,
+    /// or the console compiles against a shape the server no longer sends.
+    #[test]
+    fn committed_console_bindings_match_the_rust_types() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../ui/src/console/bindings.ts");
+        let generated = super::typescript_bindings();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &generated).expect("write bindings");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "ui/src/console/bindings.ts is out of date with outreach-protocol's console types: run `UPDATE_BINDINGS=1 cargo test -p outreach-protocol` and commit the result"
+        );
+    }
 }

@@ -1,148 +1,45 @@
 /**
  * The console's one way to the office server: typed calls to `/api/v1/console/…` with the
  * session cookie. Errors arrive as `{code, message}` (ErrorBody) or, for a card import, with
- * each row's problem (ImportRejected).
+ * each row's problem (ImportRejected). The types are generated from outreach-protocol
+ * (`bindings.ts`).
  */
 
-export interface ConsoleUser {
-  staffId: string;
-  name: string;
-  role: string;
-}
-export interface Trip {
-  id: string;
-  siteName: string;
-  siteAddress: string;
-  tripDate: string;
-  mode: string;
-  expectedCount: number | null;
-  staffIds: string[];
-}
-export interface TripInput {
-  siteName: string;
-  siteAddress: string;
-  tripDate: string;
-  mode: string;
-  expectedCount: number | null;
-  staffIds: string[];
-}
-export interface TripSummary {
-  trip: Trip;
-  arrived: number;
-  flagged: number;
-}
-export interface ReviewItem {
-  recordId: string;
-  version: number;
-  tripId: string;
-  siteName: string;
-  date: string;
-  mode: string;
-  applicationId: string;
-  delivery: string;
-  stage: string;
-  issues: string[];
-  photoChecks: string[];
-  retakes: number;
-  documentsMissing: string;
-  createdBy: string;
-  finalizedAt: string;
-}
-export interface RecordVersionInfo {
-  version: number;
-  baseVersion: number | null;
-  amendReason: string | null;
-  createdBy: string;
-  finalizedAt: string;
-  changedFields: string[];
-}
-export interface RecordDetail {
-  item: ReviewItem;
-  versions: RecordVersionInfo[];
-  payload: Record<string, unknown>;
-  photos: { role: string; sha256: string; held: boolean }[];
-}
-export interface ImportProblem {
-  row: number;
-  code: string;
-  message: string;
-}
-export interface CardBatch {
-  batchId: string;
-  label: string;
-  deliveredOn: string;
-  deadline: string;
-  mailedOn: string | null;
-  overdue: boolean;
-  cards: number;
-  matched: number;
-  toMail: number;
-  unmatched: string[];
-}
-export interface MailingList {
-  batch: CardBatch;
-  entries: {
-    applicationId: string;
-    recordId: string;
-    name: string;
-    postalCode: string;
-    address: string;
-    addressUpdated: boolean;
-  }[];
-  counterPickup: string[];
-}
-export interface ReturnedContact {
-  contactedAt: string;
-  staffId: string;
-  outcome: string;
-  nextStep: string;
-}
-export interface Returned {
-  returnedId: string;
-  applicationId: string;
-  recordId: string | null;
-  reason: string;
-  returnedOn: string;
-  destroyOn: string;
-  dueForDestruction: boolean;
-  note: string;
-  resolution: string | null;
-  resolvedOn: string | null;
-  contacts: ReturnedContact[];
-}
-export interface CounterCase {
-  caseId: string;
-  onDate: string;
-  place: string;
-  kind: string;
-  detail: string;
-  count: number;
-  createdBy: string;
-}
-export interface PhoneEnquiry {
-  enquiryId: string;
-  onDate: string;
-  topic: string;
-  answer: string;
-  createdBy: string;
-}
-export type ReportCell = number | string;
-export interface ReportSection {
-  key: string;
-  title: string;
-  columns: { title: string; kind: string; width: number }[];
-  rows: ReportCell[][];
-}
-export interface Report {
-  kind: string;
-  title: string;
-  from: string;
-  to: string;
-  generatedAt: string;
-  sections: ReportSection[];
-  perDay: { date: string; uketsuke: number; support: number }[];
-  perSite: { site: string; uketsuke: number; support: number }[];
-}
+import type {
+  CardBatch,
+  ConsoleUser,
+  CounterCase,
+  ImportProblem,
+  MailingList,
+  PhoneEnquiry,
+  RecordDetail,
+  Report,
+  Returned,
+  ReviewItem,
+  Tally,
+  Trip,
+  TripInput,
+  TripSummary,
+} from './bindings';
+
+export type {
+  CardBatch,
+  ConsoleUser,
+  CounterCase,
+  ImportProblem,
+  MailingList,
+  PhoneEnquiry,
+  RecordDetail,
+  Report,
+  ReportCell,
+  ReportSection,
+  Returned,
+  ReturnedContact,
+  ReviewItem,
+  Trip,
+  TripInput,
+  TripSummary,
+} from './bindings';
 
 /** A refusal from the server, with the row problems of an import when there are any. */
 export class ApiError extends Error {
@@ -212,7 +109,7 @@ export const api = {
     call<void>('POST', `/returned/${encodeURIComponent(id)}/contacts`, c),
   resolve: (id: string, resolution: string, resolvedOn: string) =>
     call<void>('POST', `/returned/${encodeURIComponent(id)}/resolve`, { resolution, resolvedOn }),
-  tally: (date: string) => call<{ date: string; counter: CounterCase[]; phone: PhoneEnquiry[] }>('GET', '/tally' + q({ date })),
+  tally: (date: string) => call<Tally>('GET', '/tally' + q({ date })),
   addCounter: (c: { onDate: string; place: string; kind: string; detail: string; count: number }) =>
     call<CounterCase>('POST', '/counter-cases', c),
   addPhone: (p: { onDate: string; topic: string; answer: string }) => call<PhoneEnquiry>('POST', '/phone-enquiries', p),
