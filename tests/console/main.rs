@@ -248,12 +248,16 @@ impl Browser {
     }
 
     async fn click_text(&self, tag: &str, text: &str) -> anyhow::Result<()> {
-        let xpath = format!("//{tag}[contains(normalize-space(.), '{text}')]");
+        self.click_xpath(&format!("//{tag}[contains(normalize-space(.), '{text}')]"))
+            .await
+    }
+
+    async fn click_xpath(&self, xpath: &str) -> anyhow::Result<()> {
         let e = bounded(
             self.client
                 .wait()
                 .at_most(Duration::from_secs(10))
-                .for_element(Locator::XPath(&xpath)),
+                .for_element(Locator::XPath(xpath)),
         )
         .await?;
         bounded(e.click()).await?;
@@ -379,17 +383,25 @@ async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()>
     b.fill("input[name=expectedCount]", "35").await?;
     b.click_text("button", "出張を登録").await?;
     b.see("株式会社サンプル工業 本社").await?;
+    // Change it: the expected count.
+    b.click_xpath("//tr[contains(., 'サンプル工業')]//button[contains(., '編集')]")
+        .await?;
+    b.fill("input[name=expectedCount]", "42").await?;
+    b.click_text("button", "変更を保存").await?;
+    b.see("出張を変更しました").await?;
     b.shot("trips").await?;
     let tablet_trips = store.trips_from(&day).await?;
     anyhow::ensure!(
         tablet_trips
             .iter()
-            .any(|t| t.site_name == "株式会社サンプル工業 本社"),
-        "the planned trip is what tablets download"
+            .any(|t| t.site_name == "株式会社サンプル工業 本社" && t.expected_count == Some(42)),
+        "the planned and changed trip is what tablets download"
     );
 
-    // The synced records in the review queue, one opened beside its details.
-    b.click("button[data-page=review]").await?;
+    // The synced records of the seeded trip in the review queue, one opened beside its
+    // details.
+    b.click_xpath("//tr[contains(., '太田市役所前テント')]//button[contains(., '記録を見る')]")
+        .await?;
     b.see(&app_id(5)).await?;
     b.see("本人確認書類不足").await?;
     b.click_text("button", "開く").await?;

@@ -121,6 +121,8 @@ export interface ReportParams {
   kind: string;
   date?: string;
   month?: string;
+  from?: string;
+  to?: string;
 }
 
 /** Today in Japan as YYYY-MM-DD (the office's day, whatever the browser's zone). */

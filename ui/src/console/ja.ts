@@ -22,8 +22,9 @@ export const t = {
     title: '出張予定',
     site: '会場', address: '会場住所', date: '日付', mode: '区分', expected: '予定人数', staff: '担当職員ID（カンマ区切り）',
     arrived: '受信', flagged: '要確認', create: '出張を登録', created: '出張を登録しました。タブレットは次の同期で受け取ります。',
+    edit: '編集', save: '変更を保存', cancel: 'やめる', records: '記録を見る', updated: '出張を変更しました。タブレットは次の同期で受け取ります。',
   },
-  review: { title: '受付記録の確認', onlyFlagged: '要確認のみ', none: '記録はありません。', photos: '写真', history: '訂正履歴', stage: '状況', open: '開く', close: '閉じる', fields: '変更された項目', reason: '理由' },
+  review: { title: '受付記録の確認', allTrips: 'すべての出張', onlyFlagged: '要確認のみ', none: '記録はありません。', photos: '写真', history: '訂正履歴', stage: '状況', open: '開く', close: '閉じる', fields: '変更された項目', reason: '理由' },
   cards: {
     title: 'カード到着・発送', label: '便名', deliveredOn: '納品日', ids: '申請書ID（1行に1件、スキャン可）', add: '照合して登録',
     csv: 'CSVで取り込む（UTF-8、「申請書ID」列）', importCsv: 'CSVを取り込む', deadline: '発送期限', overdue: '期限超過', matched: '照合', unmatched: '該当なし',
@@ -38,7 +39,7 @@ export const t = {
     title: '窓口・電話', date: '日付', place: '窓口', kind: '区分', issueSupport: '交付等支援', other: 'その他', detail: '内訳', count: '件数',
     addCounter: '窓口対応を記録', topic: '内容', answer: '回答', addPhone: '電話対応を記録', counter: '窓口対応', phone: '電話対応',
   },
-  reports: { title: '報告書', daily: '日次', monthly: '月次', date: '日付', month: '月', show: '表示', download: 'ダウンロード', perDay: '申請件数（日別）', perSite: '申請件数（会場別）' },
+  reports: { title: '報告書', daily: '日次', monthly: '月次', completion: '完了（契約期間）', from: '開始日', to: '終了日', date: '日付', month: '月', show: '表示', download: 'ダウンロード', perDay: '申請件数（日別）', perSite: '申請件数（会場別）' },
   photoRole: { original: '撮影時の写真', digital: '申請用（データ）', print: '印刷用' } as Record<string, string>,
   saved: '保存しました。',
 };
