@@ -101,6 +101,7 @@ export const api = {
   importBatch: (label: string, deliveredOn: string, csv: Blob) =>
     call<CardBatch>('POST', '/card-batches/import' + q({ label, deliveredOn }), csv, 'text/csv'),
   mailing: (id: string) => call<MailingList>('GET', `/card-batches/${encodeURIComponent(id)}/mailing`),
+  mailingFileUrl: (id: string) => `${BASE}/card-batches/${encodeURIComponent(id)}/mailing/file`,
   mailed: (id: string, mailedOn: string) => call<void>('POST', `/card-batches/${encodeURIComponent(id)}/mailed`, { mailedOn }),
   returned: () => call<{ items: Returned[] }>('GET', '/returned'),
   addReturned: (r: { applicationId: string; reason: string; returnedOn: string; note: string }) =>

@@ -99,6 +99,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(office::card_batches, office::add_card_batch))
         .routes(routes!(office::import_card_batch))
         .routes(routes!(office::mailing))
+        .routes(routes!(office::mailing_file))
         .routes(routes!(office::mailed))
         .routes(routes!(office::returned, office::add_returned))
         .routes(routes!(office::add_contact))

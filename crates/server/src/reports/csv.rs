@@ -33,6 +33,17 @@ fn line(out: &mut String, cells: &[ReportCell]) {
     out.push_str("\r\n");
 }
 
+/// Rows (the first one the headings) as CSV bytes with the BOM.
+pub fn table(rows: &[Vec<ReportCell>]) -> Vec<u8> {
+    let mut out = String::new();
+    for row in rows {
+        line(&mut out, row);
+    }
+    let mut bytes = BOM.to_vec();
+    bytes.extend_from_slice(out.as_bytes());
+    bytes
+}
+
 /// The whole report as CSV bytes.
 pub fn write(report: &Report) -> Vec<u8> {
     let text = |s: &str| ReportCell::Text(s.to_owned());

@@ -334,6 +334,30 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
         );
         assert_eq!(mailing.counter_pickup, [app_id(6), app_id(7)]);
         let r = clerk
+            .get(&format!(
+                "/api/v1/console/card-batches/{}/mailing/file",
+                batch.batch_id
+            ))
+            .await;
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.expect("csv");
+        assert!(
+            bytes.starts_with(b"\xEF\xBB\xBF"),
+            "the mailing CSV opens in Excel as UTF-8"
+        );
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8");
+        assert!(
+            text.starts_with("申請書ID,氏名,郵便番号,住所,送付先更新\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "{},試験 太郎2,373-0853,群馬県太田市新田町9-9,更新あり",
+                app_id(2)
+            )),
+            "{text}"
+        );
+        let r = clerk
             .post(
                 &format!("/api/v1/console/card-batches/{}/mailed", batch.batch_id),
                 json!({"mailedOn": DAY}),
@@ -501,6 +525,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             "stage_shipped",
             "card_batch_added",
             "mailing_list_viewed",
+            "mailing_list_exported",
             "card_batch_mailed",
             "returned_added",
             "returned_contact_added",
