@@ -135,7 +135,11 @@ async fn seed(store: &dyn Store, day: &str) -> anyhow::Result<()> {
             "postalCode": "373-0853",
             "address": format!("群馬県太田市浜町{n}-1"),
             "delivery": if n == 6 { "counter" } else { "mail" },
-            "identity": {"satisfied": n != 5, "missing": if n == 5 { "B書類があと1点必要です" } else { "" }},
+            "kana": "ミホン ジロウ",
+            "birthDate": "1988-04-01",
+            "certificates": {"signature": true, "userAuth": true},
+            "mailing": {"inPerson": true, "noForwarding": true, "noMovePlanned": n != 6, "pinConsent": true, "oldCard": "returned", "pinRequestReceived": true},
+            "identity": {"documents": ["運転免許証"], "ruleName": "A書類1点", "satisfied": n != 5, "missing": if n == 5 { "B書類があと1点必要です" } else { "" }},
             "photo": {"retakes": n % 2, "warnings": if n == 4 { vec!["影"] } else { vec![] }, "failures": []},
             "notes": ""
         })
