@@ -28,12 +28,12 @@ export const t = {
   cards: {
     title: 'カード到着・発送', label: '便名', deliveredOn: '納品日', ids: '申請書ID（1行に1件、スキャン可）', add: '照合して登録',
     csv: 'CSVで取り込む（UTF-8、「申請書ID」列）', importCsv: 'CSVを取り込む', deadline: '発送期限', overdue: '期限超過', matched: '照合', unmatched: '該当なし',
-    toMail: '郵送対象', mailing: '発送リスト', mailingCsv: '発送リストをCSVでダウンロード（差し込み印刷用）', markMailed: '発送済みにする', mailedOn: '発送日', problems: '取り込めませんでした。何も登録していません。', row: '行',
+    toMail: '郵送対象', mailing: '発送リスト', mailingCsv: '発送リストをCSVでダウンロード（差し込み印刷用）', markMailed: '発送済みにする', overdueSummary: (n: number) => `発送期限（納品から2週間）を過ぎた便が${n}件あります。`, mailedOn: '発送日', problems: '取り込めませんでした。何も登録していません。', row: '行',
   },
   returned: {
     title: '返戻物', applicationId: '申請書ID', reason: '理由', returnedOn: '返戻日', note: '備考', add: '返戻物を登録',
     contacts: '連絡記録', contactedAt: '日時', outcome: '結果', nextStep: '次の対応', addContact: '連絡を記録',
-    destroyOn: '廃棄予定日', due: '廃棄対象', open: '対応中',
+    destroyOn: '廃棄予定日', due: '廃棄対象', open: '対応中', onlyDue: '廃棄対象のみ',
   },
   tally: {
     title: '窓口・電話', date: '日付', place: '窓口', kind: '区分', issueSupport: '交付等支援', other: 'その他', detail: '内訳', count: '件数',
