@@ -139,7 +139,7 @@ async fn seed(store: &dyn Store, day: &str) -> anyhow::Result<()> {
             "birthDate": "1988-04-01",
             "certificates": {"signature": true, "userAuth": true},
             "mailing": {"inPerson": true, "noForwarding": true, "noMovePlanned": n != 6, "pinConsent": true, "oldCard": "returned", "pinRequestReceived": true},
-            "identity": {"documents": ["運転免許証"], "ruleName": "A書類1点", "satisfied": n != 5, "missing": if n == 5 { "B書類があと1点必要です" } else { "" }},
+            "identity": {"documents": ["driversLicence"], "ruleName": "A書類1点", "satisfied": n != 5, "missing": if n == 5 { "B書類があと1点必要です" } else { "" }},
             "photo": {"retakes": n % 2, "warnings": if n == 4 { vec!["影"] } else { vec![] }, "failures": []},
             "notes": ""
         })

@@ -25,7 +25,47 @@ const MAILING: [string, string][] = [
 
 const EXCEPTION: Record<string, string> = { infant: '乳幼児', disability: '障害・寝たきり', headCovering: '宗教・医療上の被り物' };
 const OLD_CARD: Record<string, string> = { returned: '返納', lost: '紛失', none: 'なし' };
-const RELATION: Record<string, string> = { parent: '親権者', guardian: '成年後見人', other: 'その他' };
+const RELATION: Record<string, string> = { parent: '親権者', guardian: '後見人', other: 'その他' };
+
+/** Document codes as the tablet stores them (outreach-domain's documents table). */
+const DOCUMENT: Record<string, string> = {
+  myNumberCard: 'マイナンバーカード',
+  jukiCardWithPhoto: '写真付き住基カード',
+  driversLicence: '運転免許証',
+  drivingHistory: '運転経歴証明書',
+  passport: '旅券',
+  physicalDisability: '身体障害者手帳',
+  mentalDisability: '精神障害者保健福祉手帳',
+  ryoiku: '療育手帳',
+  residenceCard: '在留カード',
+  specialPermanent: '特別永住者証明書',
+  temporaryRefuge: '一時庇護許可書',
+  provisionalStay: '仮滞在許可書',
+  healthInsurance: '健康保険の資格確認書・保険証',
+  medicalCertificate: '医療受給者証',
+  pension: '年金手帳・年金証書',
+  bankbook: '預金通帳',
+  employeeId: '社員証',
+  studentId: '学生証',
+  licence: '各種免状',
+  photoCertificate: '個人番号カード顔写真証明書',
+  notificationCard: '通知カード・個人番号通知書',
+};
+
+/** Why a record became 窓口受取 (outreach-domain's CounterReason codes). */
+const COUNTER_REASON: Record<string, string> = {
+  supportMode: '出張申請サポート',
+  identityNotMet: '本人確認書類が規定に不足',
+  notInPerson: '本人が来場していない',
+  forwarding: '転送届あり',
+  movePlanned: '転居予定あり',
+  noPinConsent: '暗証番号設定の同意なし',
+  oldCardKept: '旧カードの返納・紛失届なし',
+  noPinRequest: '暗証番号設定依頼書なし',
+  relationshipProofMissing: '法定代理人の関係書類なし',
+};
+
+const docs = (v: unknown): string => list(v).map((d) => DOCUMENT[d] ?? d).join('・');
 
 /** The lines of the review panel for one payload. */
 export function detailLines(payload: Record<string, unknown>): DetailLine[] {
@@ -40,7 +80,7 @@ export function detailLines(payload: Record<string, unknown>): DetailLine[] {
     const ok = identity['satisfied'] === true;
     add(
       '本人確認',
-      `${list(identity['documents']).join('・') || '書類なし'}（${str(identity['ruleName'])}）${ok ? '' : ` ${str(identity['missing'])}`}`,
+      `${docs(identity['documents']) || '書類なし'}（${str(identity['ruleName'])}）${ok ? '' : ` ${str(identity['missing'])}`}`,
       !ok,
     );
   }
@@ -50,11 +90,18 @@ export function detailLines(payload: Record<string, unknown>): DetailLine[] {
     add('郵送の条件', failed.length === 0 ? 'すべて満たす' : `満たさない: ${failed.join('、')}`, failed.length > 0);
     add('旧カード', OLD_CARD[str(mailing['oldCard'])] ?? '不明');
   }
+  const delivery = str(payload['delivery']);
+  if (delivery === 'counter') {
+    const reasons = list(payload['counterReasons']).map((r) => COUNTER_REASON[r] ?? r);
+    add('受取方法', `窓口受取${reasons.length > 0 ? `（${reasons.join('、')}）` : ''}`, true);
+  } else if (delivery === 'mail') {
+    add('受取方法', '郵送');
+  }
   const rep = obj(payload['representative']);
   if (rep) {
     add(
       '法定代理人',
-      `${str(rep['name'])}（${RELATION[str(rep['relationship'])] ?? '不明'}） 書類: ${list(rep['documents']).join('・') || 'なし'}`,
+      `${str(rep['name'])}（${RELATION[str(rep['relationship'])] ?? '不明'}） 書類: ${docs(rep['documents']) || 'なし'}`,
       str(rep['relationshipProof']) === 'missing',
     );
   }

@@ -34,7 +34,7 @@ pub fn record(n: u32, version: i64, trip: &Trip, delivery: &str, retakes: i64) -
         "postalCode": "373-0853",
         "address": format!("群馬県太田市浜町{n}-1"),
         "delivery": delivery,
-        "identity": {"documents": ["driverLicence"], "ruleName": "標準", "satisfied": !n.is_multiple_of(5), "missing": if n.is_multiple_of(5) { "B書類があと1点必要です" } else { "" }},
+        "identity": {"documents": ["driversLicence"], "ruleName": "標準", "satisfied": !n.is_multiple_of(5), "missing": if n.is_multiple_of(5) { "B書類があと1点必要です" } else { "" }},
         "photo": {"exception": null, "retakes": retakes, "warnings": if n.is_multiple_of(4) { vec!["shadow"] } else { vec![] }, "failures": []},
         "notes": ""
     })
