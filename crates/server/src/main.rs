@@ -61,6 +61,11 @@ enum Command {
         /// xlsx, csv or pdf.
         #[arg(long, value_parser = ["xlsx", "csv", "pdf"])]
         format: String,
+        /// Written remarks to add (the completion report's 受託者の意見 and
+        /// 住民の反応): UTF-8 text, `# 見出し` lines start sections, blank lines
+        /// separate paragraphs.
+        #[arg(long, value_name = "FILE")]
+        remarks: Option<PathBuf>,
         /// The file to write.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
@@ -296,6 +301,7 @@ async fn main() -> anyhow::Result<()> {
             from,
             to,
             format,
+            remarks,
             out,
         } => {
             use outreach_server::reports::{self, Format, Period};
@@ -313,9 +319,15 @@ async fn main() -> anyhow::Result<()> {
                 .context("opening the database")?;
             let started = std::time::Instant::now();
             let now = store::timestamp(chrono::Utc::now());
-            let report = reports::build(&*store, &period, &now)
+            let mut inputs = reports::load(&*store, &period)
                 .await
                 .context("reading the report's data")?;
+            if let Some(path) = &remarks {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {} (UTF-8 text)", path.display()))?;
+                inputs.remarks = reports::parse_remarks(&text);
+            }
+            let report = reports::compute(&period, &inputs, &now);
             let bytes = reports::render(&report, format).context("writing the report")?;
             std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
             store

@@ -183,6 +183,45 @@ pub struct ReportInputs {
     pub batches: Vec<CardBatchRow>,
     /// Facts of the records the batches' cards matched, by 申請書ID.
     pub card_records: BTreeMap<String, RecordFacts>,
+    /// Written remarks (the completion report's 受託者の意見, 住民の反応): titled lists
+    /// of paragraphs, see [`parse_remarks`].
+    pub remarks: Vec<(String, Vec<String>)>,
+}
+
+/// Reads remarks written for a report: UTF-8 text where a line `# 見出し` starts a
+/// section and blank lines separate paragraphs. Text before any heading goes under
+/// `所見`.
+pub fn parse_remarks(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut paragraph = String::new();
+    let flush = |out: &mut Vec<(String, Vec<String>)>, paragraph: &mut String| {
+        let p = paragraph.trim().to_owned();
+        paragraph.clear();
+        if p.is_empty() {
+            return;
+        }
+        if out.is_empty() {
+            out.push(("所見".to_owned(), Vec::new()));
+        }
+        if let Some((_, ps)) = out.last_mut() {
+            ps.push(p);
+        }
+    };
+    for line in text.lines() {
+        if let Some(title) = line.strip_prefix("# ") {
+            flush(&mut out, &mut paragraph);
+            out.push((title.trim().to_owned(), Vec::new()));
+        } else if line.trim().is_empty() {
+            flush(&mut out, &mut paragraph);
+        } else {
+            if !paragraph.is_empty() {
+                paragraph.push('\n');
+            }
+            paragraph.push_str(line.trim_end());
+        }
+    }
+    flush(&mut out, &mut paragraph);
+    out
 }
 
 /// Reads what a report of `period` needs from the store.
@@ -232,6 +271,7 @@ pub async fn load(store: &dyn Store, period: &Period) -> Result<ReportInputs, St
         returned: store.returned(Some((&from, &to))).await?,
         batches,
         card_records,
+        remarks: Vec::new(),
     })
 }
 
@@ -448,29 +488,41 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
         total.add(d);
     }
 
+    let mut summary = vec![
+        vec![t("出張申請サポート件数（受付）"), n(total.uketsuke)],
+        vec![t("出張申請サポート件数（サポート）"), n(total.support)],
+        vec![
+            t("出張申請サポート件数（合計）"),
+            n(total.uketsuke + total.support),
+        ],
+        vec![
+            t("マイナンバーカード交付等支援件数"),
+            n(total.issue_support),
+        ],
+        vec![t("その他対応件数"), n(total.other)],
+        vec![t("電話対応件数"), n(total.phone)],
+        vec![t("写真撮り直し（回）"), n(total.retakes)],
+        vec![t("窓口受取"), n(total.counter_pickup)],
+        vec![t("返戻物"), n(total.returned)],
+        vec![t("カード照合"), n(total.matched)],
+        vec![t("発送"), n(total.mailed)],
+    ];
+    if period.kind != ReportKind::Daily {
+        let trip_days: std::collections::BTreeSet<&str> =
+            sites.keys().map(|(d, _)| d.as_str()).collect();
+        let site_names: std::collections::BTreeSet<&str> =
+            sites.keys().map(|(_, s)| s.as_str()).collect();
+        let counter_days: std::collections::BTreeSet<&str> =
+            inputs.counter.iter().map(|c| c.on_date.as_str()).collect();
+        summary.push(vec![t("出張日数"), n(trip_days.len() as i64)]);
+        summary.push(vec![t("出張会場数"), n(site_names.len() as i64)]);
+        summary.push(vec![t("窓口開設日数"), n(counter_days.len() as i64)]);
+    }
     let mut sections = vec![section(
         "summary",
         "概要",
         vec![col("項目", "text", 36), col("件数", "int", 10)],
-        vec![
-            vec![t("出張申請サポート件数（受付）"), n(total.uketsuke)],
-            vec![t("出張申請サポート件数（サポート）"), n(total.support)],
-            vec![
-                t("出張申請サポート件数（合計）"),
-                n(total.uketsuke + total.support),
-            ],
-            vec![
-                t("マイナンバーカード交付等支援件数"),
-                n(total.issue_support),
-            ],
-            vec![t("その他対応件数"), n(total.other)],
-            vec![t("電話対応件数"), n(total.phone)],
-            vec![t("写真撮り直し（回）"), n(total.retakes)],
-            vec![t("窓口受取"), n(total.counter_pickup)],
-            vec![t("返戻物"), n(total.returned)],
-            vec![t("カード照合"), n(total.matched)],
-            vec![t("発送"), n(total.mailed)],
-        ],
+        summary,
     )];
     sections.push(section(
         "sites",
@@ -659,6 +711,15 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
         ));
     }
 
+    for (title, paragraphs) in &inputs.remarks {
+        sections.push(section(
+            "remarks",
+            title,
+            vec![col("内容", "text", 80)],
+            paragraphs.iter().map(|p| vec![t(p.clone())]).collect(),
+        ));
+    }
+
     Report {
         kind: period.kind.as_str().to_owned(),
         title: format!("{} {}", period.kind.title(), period.label()),
@@ -718,6 +779,28 @@ mod tests {
             retakes,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn remarks_are_titled_paragraphs() {
+        let text = "前置き\n\n# 受託者の意見\n出張先の拡大を提案します。\n二行目。\n\n次の段落。\n# 住民の反応\n近くで申請できて助かった。\n";
+        assert_eq!(
+            parse_remarks(text),
+            [
+                ("所見".to_owned(), vec!["前置き".to_owned()]),
+                (
+                    "受託者の意見".to_owned(),
+                    vec![
+                        "出張先の拡大を提案します。\n二行目。".to_owned(),
+                        "次の段落。".to_owned()
+                    ]
+                ),
+                (
+                    "住民の反応".to_owned(),
+                    vec!["近くで申請できて助かった。".to_owned()]
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -96,6 +96,41 @@ fn fit(s: &str, size: f32, width: f32) -> String {
     out
 }
 
+/// `s` broken into lines that fit `width` at `size` (at line breaks, else at any
+/// character: Japanese has no spaces to break at), at most `max` lines, the last one
+/// ending in `…` when text was left out.
+fn wrap(s: &str, size: f32, width: f32, max: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in s.split('\n') {
+        let mut line = String::new();
+        for c in paragraph.chars() {
+            line.push(c);
+            if text_width(&line, size) > width {
+                line.pop();
+                lines.push(std::mem::take(&mut line));
+                line.push(c);
+            }
+        }
+        lines.push(line);
+    }
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            *last = fit(&format!("{last}…"), size, width);
+            if !last.ends_with('…') {
+                last.pop();
+                last.push('…');
+            }
+        }
+    }
+    lines
+}
+
+/// Height of one wrapped text line in a table.
+const LINE_H: f32 = 11.0;
+/// The most lines one cell shows.
+const MAX_LINES: usize = 12;
+
 struct Pages {
     pages: Vec<Vec<Op>>,
     y: f32,
@@ -195,28 +230,34 @@ impl Pages {
             return;
         }
         for row in &s.rows {
-            if self.y + ROW_H > PAGE_H - MARGIN {
+            let cells: Vec<Vec<String>> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| match cell {
+                    ReportCell::Int(v) => vec![v.to_string()],
+                    ReportCell::Text(t) => wrap(t, BODY, w - 4.0, MAX_LINES),
+                })
+                .collect();
+            let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            let row_h = ROW_H.max(lines as f32 * LINE_H + 3.0);
+            if self.y + row_h > PAGE_H - MARGIN {
                 self.new_page();
                 self.table_header(s, &widths);
             }
             let mut x = MARGIN;
-            let base = self.y + ROW_H - 4.0;
-            for (cell, w) in row.iter().zip(&widths) {
-                match cell {
-                    ReportCell::Int(v) => {
-                        let s = v.to_string();
-                        let tw = text_width(&s, BODY);
-                        self.text(x + w - tw - 3.0, base, BODY, s);
-                    }
-                    ReportCell::Text(s) => {
-                        let s = fit(s, BODY, w - 4.0);
-                        self.text(x + 2.0, base, BODY, s);
-                    }
+            for ((cell, w), text) in row.iter().zip(&widths).zip(cells) {
+                for (i, line) in text.into_iter().enumerate() {
+                    let base = self.y + ROW_H - 4.0 + i as f32 * LINE_H;
+                    let tx = match cell {
+                        ReportCell::Int(_) => x + w - text_width(&line, BODY) - 3.0,
+                        ReportCell::Text(_) => x + 2.0,
+                    };
+                    self.text(tx, base, BODY, line);
                 }
                 x += w;
             }
-            self.rule(self.y + ROW_H);
-            self.y += ROW_H;
+            self.rule(self.y + row_h);
+            self.y += row_h;
         }
     }
 
@@ -502,6 +543,52 @@ pub fn write(report: &Report) -> Result<Vec<u8>, PdfError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_text_wraps_instead_of_being_cut() {
+        assert_eq!(
+            wrap("あいうえおかきくけこ", 10.0, 45.0, 12),
+            ["あいうえ", "おかきく", "けこ"]
+        );
+        assert_eq!(wrap("一行目\n二", 10.0, 100.0, 12), ["一行目", "二"]);
+        let capped = wrap(&"長".repeat(100), 10.0, 45.0, 2);
+        assert_eq!(capped.len(), 2, "a cell never grows past its cap");
+        assert!(capped[1].ends_with('…'), "and says that text was left out");
+        let report = Report {
+            kind: "daily".into(),
+            title: "日次報告書".into(),
+            from: "2026-11-26".into(),
+            to: "2026-11-26".into(),
+            generated_at: String::new(),
+            sections: vec![ReportSection {
+                key: "phone".into(),
+                title: "電話".into(),
+                columns: vec![outreach_protocol::console::ReportColumn {
+                    title: "回答".into(),
+                    kind: "text".into(),
+                    width: 10,
+                }],
+                rows: vec![vec![ReportCell::Text(format!(
+                    "{}終わり",
+                    "説明".repeat(80)
+                ))]],
+            }],
+            per_day: vec![],
+            per_site: vec![],
+        };
+        let text: String = layout(&report)
+            .concat()
+            .into_iter()
+            .filter_map(|op| match op {
+                Op::Text { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            text.contains("終わり"),
+            "the end of a long answer reaches the page"
+        );
+    }
 
     #[test]
     fn widths_follow_the_fixed_pitch_face() {

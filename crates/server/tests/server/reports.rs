@@ -481,6 +481,86 @@ async fn daily_and_monthly_reports_read_back_with_the_seeded_counts() {
     }
 }
 
+/// The completion report for the contract period, with the contractor's written
+/// remarks, reads back with its extra figures and every paragraph (long ones wrapped,
+/// not cut).
+#[tokio::test]
+async fn the_completion_report_carries_the_period_figures_and_the_remarks() {
+    for storage in Storage::all() {
+        let target = storage.fresh_target().await;
+        {
+            let store = target.open().await;
+            seed(&*store).await;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let remarks = dir.path().join("remarks.txt");
+        let long = format!(
+            "{}以上です。",
+            "出張申請の会場を工業団地へ広げることを提案します。".repeat(6)
+        );
+        std::fs::write(&remarks, format!("# 受託者の意見\n{long}\n\n# 住民の反応\n職場で申請できて助かったという声が多くありました。\n"))
+            .expect("remarks");
+        let pdf = dir.path().join("completion.pdf");
+        run_report(
+            &target,
+            &[
+                "--kind",
+                "completion",
+                "--from",
+                "2026-04-01",
+                "--to",
+                "2027-03-31",
+                "--format",
+                "pdf",
+                "--remarks",
+                remarks.to_str().expect("path"),
+            ],
+            &pdf,
+        );
+        let text = pdftotext(&pdf);
+        let flat: String = text.split_whitespace().collect();
+        for expected in [
+            "完了報告書",
+            "出張日数",
+            "出張会場数",
+            "窓口開設日数",
+            "受託者の意見",
+            "住民の反応",
+            "職場で申請できて助かった",
+            "以上です。",
+        ] {
+            assert!(
+                flat.contains(expected),
+                "{storage:?}: the completion report holds {expected}:\n{text}"
+            );
+        }
+        let csv_path = dir.path().join("completion.csv");
+        run_report(
+            &target,
+            &[
+                "--kind",
+                "completion",
+                "--from",
+                "2026-04-01",
+                "--to",
+                "2027-03-31",
+                "--format",
+                "csv",
+            ],
+            &csv_path,
+        );
+        let csv =
+            String::from_utf8(std::fs::read(&csv_path).expect("csv")[3..].to_vec()).expect("UTF-8");
+        assert_eq!(csv_value(&csv, "出張日数"), 1, "{storage:?}: one trip day");
+        assert_eq!(csv_value(&csv, "出張会場数"), 2, "two sites");
+        assert_eq!(
+            csv_value(&csv, "窓口開設日数"),
+            1,
+            "counter cases on one day"
+        );
+    }
+}
+
 /// Figures, not a timed test (`cargo test -p outreach-server --test server
 /// report_figures -- --ignored --nocapture`): a month of work (20 trip days at 8 sites,
 /// 1,200 records, tallies) on SQLite, the monthly and a daily report in every format,
