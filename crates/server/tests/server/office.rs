@@ -637,3 +637,47 @@ async fn a_database_from_before_the_office_work_upgrades_and_keeps_its_records()
         );
     }
 }
+
+/// Two imports of batches sharing a card at the same moment: exactly one stores, the
+/// other is told the card arrived already (never a 5xx, never a half batch).
+#[tokio::test]
+async fn two_batches_with_the_same_card_at_once_store_one() {
+    use outreach_server::store::NewCardBatch;
+    for storage in Storage::all() {
+        let target = storage.fresh_target().await;
+        let store = target.open().await;
+        for round in 0..5 {
+            let shared = format!("1{round:0>22}");
+            let batch = |n: u32| NewCardBatch {
+                batch_id: format!("b-{round}-{n}"),
+                label: format!("便{n}"),
+                delivered_on: DAY.into(),
+                cards: vec![
+                    (shared.clone(), None),
+                    (format!("2{round:0>11}{n:0>11}"), None),
+                ],
+                created_by: "s1".into(),
+                created_at: "2026-11-26T00:00:00.000Z".into(),
+            };
+            let (a, b) = (batch(1), batch(2));
+            let (ra, rb) = tokio::join!(store.insert_card_batch(&a), store.insert_card_batch(&b));
+            let (ra, rb) = (ra.expect("no storage error"), rb.expect("no storage error"));
+            assert!(
+                ra.is_ok() != rb.is_ok(),
+                "{storage:?}: exactly one of two racing batches stores: {ra:?} {rb:?}"
+            );
+            let refused = ra.err().or(rb.err()).expect("one refusal");
+            assert_eq!(
+                refused,
+                [shared.clone()],
+                "the refusal names the shared card"
+            );
+        }
+        let batches = store.card_batches().await.expect("batches");
+        assert_eq!(batches.len(), 5, "{storage:?}: one batch per round");
+        assert!(
+            batches.iter().all(|b| b.cards.len() == 2),
+            "each stored whole"
+        );
+    }
+}
