@@ -669,7 +669,7 @@ async fn two_batches_with_the_same_card_at_once_store_one() {
             let refused = ra.err().or(rb.err()).expect("one refusal");
             assert_eq!(
                 refused,
-                [shared.clone()],
+                std::slice::from_ref(&shared),
                 "the refusal names the shared card"
             );
         }
