@@ -10,15 +10,17 @@ TARGET := $(CARGO_TARGET_DIR)
 LIB_CRATES := outreach-domain outreach-protocol outreach-vault outreach-photo outreach-postal outreach-sync outreach-server outreach-cli
 
 .PHONY: help run test deps deps-system deps-npm deps-driver ui build bindings \
-        lint fmt-check clippy no-tauri ui-test ui-check rust-test conformance e2e badlink-smoke
+        lint fmt-check clippy no-tauri ui-test ui-check rust-test conformance e2e badlink-smoke \
+        deps-console console-e2e
 
 help:
 	@echo "make run    install what is missing, build, start the office server (SQLite, loopback) and the app"
 	@echo "make test   install what is missing, then formatting, lints, every unit, integration and end-to-end test"
 	@echo "make e2e    only the end-to-end tests (real app under Xvfb via tauri-driver)"
+	@echo "make console-e2e   the office console in headless chromium (chromedriver), reports read back"
 	@echo "make conformance   a standard tus client (tuspy) and schemathesis against the real server"
 	@echo "make badlink-smoke  10 records over a shaped, delayed link in network namespaces, a few kill -9s"
-	@echo "make bindings   regenerate ui/src/lib/bindings.ts from the Rust IPC types"
+	@echo "make bindings   regenerate ui/src/lib/bindings.ts and ui/src/console/bindings.ts from the Rust types"
 
 # ---------------------------------------------------------------- installation
 deps: deps-system deps-npm
@@ -28,6 +30,11 @@ deps-system:
 
 deps-driver:
 	@scripts/install-deps --driver
+
+# chromium + chromedriver for the console end-to-end test, poppler-utils for reading PDF
+# reports back (the server's report tests use pdftotext too).
+deps-console:
+	@scripts/install-console-deps
 
 deps-npm: ui/node_modules/.package-lock.json
 
@@ -49,13 +56,14 @@ build: ui
 
 bindings: ui
 	UPDATE_BINDINGS=1 cargo test -p outreach-app --lib -- ipc::tests --quiet
+	UPDATE_BINDINGS=1 cargo test -p outreach-protocol --lib -- console::tests --quiet
 
 # ---------------------------------------------------------------- run
 run: deps build
 	scripts/run-demo
 
 # ---------------------------------------------------------------- tests
-test: deps deps-driver lint ui-test rust-test conformance badlink-smoke e2e
+test: deps deps-driver deps-console lint ui-test rust-test conformance badlink-smoke e2e console-e2e
 	@echo "make test: all green"
 
 lint: fmt-check ui-check clippy no-tauri
@@ -81,7 +89,7 @@ ui-check: deps-npm
 	cd ui && npm run check --silent
 
 # Unit and integration tests of every crate, against SQLite and a throwaway PostgreSQL.
-rust-test: build
+rust-test: build deps-console
 	OUTREACH_REQUIRE_POSTGRES=1 OUTREACH_REQUIRE_SQLCIPHER_TOOL=1 scripts/with-postgres cargo test --workspace
 
 # The real server binary against standard clients: tuspy (tus.io's Python client)
@@ -105,3 +113,9 @@ badlink-smoke: build
 # the driver); here they run. `timeout` kills the whole process group if one hangs.
 e2e: build deps-driver
 	timeout --kill-after=10 900 cargo test --workspace --test e2e -- --ignored --test-threads=1 --nocapture
+
+# The office console in Debian's headless chromium through chromedriver (fantoccini),
+# against the real server serving ui/dist. Screenshots and the downloaded report (PDF
+# and its first page as PNG) go to $(TARGET)/e2e-screenshots/console/.
+console-e2e: build deps-console
+	timeout --kill-after=10 300 cargo test --workspace --test console -- --ignored --nocapture

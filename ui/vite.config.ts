@@ -31,6 +31,15 @@ export default defineConfig({
   build: {
     // The CSP (`default-src 'self'`) refuses data: URLs, so every asset, fonts included, must be a file.
     assetsInlineLimit: 0,
+    // Two pages: the tablet app (index.html, embedded by src-tauri) and the office console
+    // (console.html, served by the office server from dist/).
+    rollupOptions: {
+      input: {
+        // Relative to the project root (ui/), where every npm script runs.
+        main: 'index.html',
+        console: 'console.html',
+      },
+    },
   },
   test: {
     environment: 'jsdom',

@@ -2,6 +2,7 @@
 //! enrolment, staff accounts, the audit trail.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 use utoipa::ToSchema;
 
 use crate::sync::EnrolmentCode;
@@ -20,7 +21,7 @@ pub struct LoginRequest {
 }
 
 /// The signed-in office user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsoleUser {
     /// Login ID.
@@ -154,4 +155,585 @@ pub struct AuditEvent {
 pub struct AuditLog {
     /// Newest first.
     pub events: Vec<AuditEvent>,
+}
+
+// --- Trips ------------------------------------------------------------------------
+
+/// `POST /api/v1/console/trips` and `PUT /api/v1/console/trips/{id}`: a planned trip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TripInput {
+    /// Site (company or facility) name, 1 to 100 characters.
+    pub site_name: String,
+    /// Site address, up to 200 characters.
+    pub site_address: String,
+    /// YYYY-MM-DD.
+    pub trip_date: String,
+    /// `uketsuke` (受付: identity checked, card mailed) or `support` (サポート).
+    pub mode: String,
+    /// Applicants expected, when known (0 to 10000).
+    pub expected_count: Option<i64>,
+    /// Staff IDs assigned.
+    pub staff_ids: Vec<String>,
+}
+
+/// A trip with what came back from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TripSummary {
+    /// The trip as tablets receive it.
+    pub trip: crate::sync::Trip,
+    /// Records that arrived (latest versions).
+    pub arrived: i64,
+    /// Of those, records with something to review.
+    pub flagged: i64,
+}
+
+/// `GET /api/v1/console/trips`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TripList {
+    /// By date, then site.
+    pub trips: Vec<TripSummary>,
+}
+
+// --- Review -----------------------------------------------------------------------
+
+/// One application in the review queue (its latest version). No name: the 申請書ID
+/// and the record ID identify it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewItem {
+    /// Record UUID.
+    pub record_id: String,
+    /// Latest version held.
+    pub version: i64,
+    /// Trip ID.
+    pub trip_id: String,
+    /// Site, when known.
+    pub site_name: String,
+    /// The trip's date (YYYY-MM-DD), or the day it was finalized.
+    pub date: String,
+    /// `uketsuke`, `support` or `unknown`.
+    pub mode: String,
+    /// 申請書ID (23 digits), or empty when the record has none.
+    pub application_id: String,
+    /// `mail`, `counter` or `unknown`.
+    pub delivery: String,
+    /// `received` (申請受付), `shipped` (発送), `preissue` (交付前設定), `issued` (交付).
+    pub stage: String,
+    /// What is missing or doubtful, as codes: `photo_warning`, `photo_failure`,
+    /// `photo_exception`, `documents_missing`, `counter_pickup`, `no_application_id`,
+    /// `amended`.
+    pub issues: Vec<String>,
+    /// The photo checks that warned or failed, by name.
+    pub photo_checks: Vec<String>,
+    /// Photo retakes at the site.
+    pub retakes: i64,
+    /// What the document rule said was missing (Japanese), when it was not met.
+    pub documents_missing: String,
+    /// Staff ID of the latest version.
+    pub created_by: String,
+    /// When the latest version was finalized (RFC 3339).
+    pub finalized_at: String,
+}
+
+/// `GET /api/v1/console/review`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewList {
+    /// By date, site, then finalization.
+    pub items: Vec<ReviewItem>,
+}
+
+/// One version of a record, for the amendment history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordVersionInfo {
+    /// Version.
+    pub version: i64,
+    /// The version it amends.
+    pub base_version: Option<i64>,
+    /// Why it was amended.
+    pub amend_reason: Option<String>,
+    /// Staff ID.
+    pub created_by: String,
+    /// RFC 3339.
+    pub finalized_at: String,
+    /// Fields that differ from the previous version (top-level names).
+    pub changed_fields: Vec<String>,
+}
+
+/// A photo of a record version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordPhotoInfo {
+    /// `original`, `digital` or `print`.
+    pub role: String,
+    /// Hex SHA-256: `GET /api/v1/console/photos/{sha256}`.
+    pub sha256: String,
+    /// Whether the office holds the bytes.
+    pub held: bool,
+}
+
+/// `GET /api/v1/console/records/{id}`: one application in full (audited).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordDetail {
+    /// The queue's view of it.
+    pub item: ReviewItem,
+    /// Every version, oldest first.
+    pub versions: Vec<RecordVersionInfo>,
+    /// The latest version's fields as the tablet sent them.
+    #[schema(value_type = Object)]
+    #[ts(type = "Record<string, unknown>")]
+    pub payload: serde_json::Value,
+    /// The latest version's photos.
+    pub photos: Vec<RecordPhotoInfo>,
+}
+
+/// `POST /api/v1/console/records/{id}/stage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StageChange {
+    /// `received`, `shipped`, `preissue` or `issued`.
+    pub stage: String,
+}
+
+// --- Cards ------------------------------------------------------------------------
+
+/// `POST /api/v1/console/card-batches`: the 申請書IDs of a delivered batch, typed or
+/// scanned. Stored all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CardBatchInput {
+    /// A name for the batch, e.g. `第12便`.
+    pub label: String,
+    /// The day J-LIS delivered it (YYYY-MM-DD); the mailing is due two weeks later.
+    pub delivered_on: String,
+    /// 申請書IDs, 23 digits each, no repeats.
+    pub application_ids: Vec<String>,
+}
+
+/// One problem of an import, by row (1-based; the header is row 1 in a CSV).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportProblem {
+    /// Row (CSV line, or position in the list from 1); 0 for the file as a whole.
+    pub row: i64,
+    /// `not_utf8`, `wrong_columns`, `wrong_length`, `not_digits`, `duplicate`,
+    /// `already_arrived`, `empty`.
+    pub code: String,
+    /// What is wrong, in Japanese.
+    pub message: String,
+}
+
+/// 422 from a card import: every problem; nothing was stored. Shaped as an `ErrorBody`
+/// with the row problems added, so a client reads every 422 the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportRejected {
+    /// `import_rejected`.
+    pub code: String,
+    /// Summary.
+    pub message: String,
+    /// Each row's problem. Absent when the request itself was refused (e.g.
+    /// `invalid_body`, whose 422 carries only `code` and `message`, as an `ErrorBody`).
+    #[serde(default)]
+    pub problems: Vec<ImportProblem>,
+}
+
+/// A delivered batch of cards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CardBatch {
+    /// ID.
+    pub batch_id: String,
+    /// Name.
+    pub label: String,
+    /// YYYY-MM-DD.
+    pub delivered_on: String,
+    /// Two weeks after delivery: the mailing must be ready by then.
+    pub deadline: String,
+    /// When the batch's mailing was done.
+    pub mailed_on: Option<String>,
+    /// Not mailed and past the deadline (Japan date).
+    pub overdue: bool,
+    /// Cards in the batch.
+    pub cards: i64,
+    /// Cards matched to an application.
+    pub matched: i64,
+    /// Of those, applications taken in mode 受付 (mailed).
+    pub to_mail: i64,
+    /// 申請書IDs with no application here.
+    pub unmatched: Vec<String>,
+}
+
+/// `GET /api/v1/console/card-batches`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CardBatchList {
+    /// Newest delivery first.
+    pub batches: Vec<CardBatch>,
+}
+
+/// One card to mail (mode 受付), with the delivery address the record holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MailingEntry {
+    /// 申請書ID.
+    pub application_id: String,
+    /// Record UUID.
+    pub record_id: String,
+    /// 氏名.
+    pub name: String,
+    /// 郵便番号.
+    pub postal_code: String,
+    /// 住所 (the latest version: 送付先情報更新 arrives as an amendment).
+    pub address: String,
+    /// True when a later version changed the address.
+    pub address_updated: bool,
+}
+
+/// `GET /api/v1/console/card-batches/{id}/mailing` (audited: it holds names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MailingList {
+    /// The batch.
+    pub batch: CardBatch,
+    /// Cards to mail, by 申請書ID.
+    pub entries: Vec<MailingEntry>,
+    /// Matched cards of mode サポート (collected at the counter), by 申請書ID.
+    pub counter_pickup: Vec<String>,
+}
+
+/// `POST /api/v1/console/card-batches/{id}/mailed`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MailedInput {
+    /// YYYY-MM-DD.
+    pub mailed_on: String,
+}
+
+// --- Returned mail ------------------------------------------------------------------
+
+/// `POST /api/v1/console/returned`: a card that came back (返戻物).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReturnedInput {
+    /// 申請書ID (23 digits).
+    pub application_id: String,
+    /// `unclaimed` (保管期限経過), `moved` (転居), `unknown` (宛所不明), `other`.
+    pub reason: String,
+    /// YYYY-MM-DD.
+    pub returned_on: String,
+    /// Free text, up to 500 characters.
+    pub note: String,
+}
+
+/// `POST /api/v1/console/returned/{id}/contacts`: one phone contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContactInput {
+    /// When (RFC 3339, or YYYY-MM-DDTHH:MM as Japan time).
+    pub contacted_at: String,
+    /// What happened, e.g. `不在` or `窓口で受け取る`.
+    pub outcome: String,
+    /// What comes next.
+    pub next_step: String,
+}
+
+/// `POST /api/v1/console/returned/{id}/resolve`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResolveInput {
+    /// `redelivered`, `collected` or `destroyed`.
+    pub resolution: String,
+    /// YYYY-MM-DD.
+    pub resolved_on: String,
+}
+
+/// One phone contact about returned mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnedContact {
+    /// RFC 3339.
+    pub contacted_at: String,
+    /// Staff ID who phoned.
+    pub staff_id: String,
+    /// Outcome.
+    pub outcome: String,
+    /// Next step.
+    pub next_step: String,
+}
+
+/// A returned card and its contacts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Returned {
+    /// ID.
+    pub returned_id: String,
+    /// 申請書ID.
+    pub application_id: String,
+    /// The matched application, if held here.
+    pub record_id: Option<String>,
+    /// Reason code.
+    pub reason: String,
+    /// YYYY-MM-DD.
+    pub returned_on: String,
+    /// About a year after the application: destroy the card then if unclaimed.
+    pub destroy_on: String,
+    /// Unresolved and on or past `destroy_on`.
+    pub due_for_destruction: bool,
+    /// Note.
+    pub note: String,
+    /// `redelivered`, `collected` or `destroyed`, once resolved.
+    pub resolution: Option<String>,
+    /// YYYY-MM-DD.
+    pub resolved_on: Option<String>,
+    /// Oldest first.
+    pub contacts: Vec<ReturnedContact>,
+}
+
+/// `GET /api/v1/console/returned`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnedList {
+    /// Newest first.
+    pub items: Vec<Returned>,
+}
+
+// --- Counter and phone -----------------------------------------------------------
+
+/// `POST /api/v1/console/counter-cases`: counter cases to count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CounterInput {
+    /// YYYY-MM-DD.
+    pub on_date: String,
+    /// The counter, e.g. `本庁舎窓口`.
+    pub place: String,
+    /// `issue_support` (交付等支援) or `other` (その他).
+    pub kind: String,
+    /// For `other`: the breakdown item, e.g. `暗証番号再設定`.
+    pub detail: String,
+    /// 1 to 1000.
+    pub count: i64,
+}
+
+/// A counted counter case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CounterCase {
+    /// ID.
+    pub case_id: String,
+    /// YYYY-MM-DD.
+    pub on_date: String,
+    /// Counter.
+    pub place: String,
+    /// `issue_support` or `other`.
+    pub kind: String,
+    /// Breakdown item.
+    pub detail: String,
+    /// How many.
+    pub count: i64,
+    /// Staff ID.
+    pub created_by: String,
+}
+
+/// `POST /api/v1/console/phone-enquiries`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PhoneInput {
+    /// YYYY-MM-DD.
+    pub on_date: String,
+    /// Topic, e.g. `出張申請の日程`.
+    pub topic: String,
+    /// The answer given, in short.
+    pub answer: String,
+}
+
+/// A phone enquiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneEnquiry {
+    /// ID.
+    pub enquiry_id: String,
+    /// YYYY-MM-DD.
+    pub on_date: String,
+    /// Topic.
+    pub topic: String,
+    /// Answer.
+    pub answer: String,
+    /// Staff ID.
+    pub created_by: String,
+}
+
+/// `GET /api/v1/console/tally?date=`: the day's counter cases and phone enquiries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// Counter cases.
+    pub counter: Vec<CounterCase>,
+    /// Phone enquiries.
+    pub phone: Vec<PhoneEnquiry>,
+}
+
+// --- Reports ----------------------------------------------------------------------
+
+/// One cell of a report table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(untagged)]
+pub enum ReportCell {
+    /// A count.
+    Int(i64),
+    /// Text (dates are YYYY-MM-DD text).
+    Text(String),
+}
+
+/// A column of a report table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportColumn {
+    /// Heading (Japanese).
+    pub title: String,
+    /// `text`, `int`, `date` or `id` (a 申請書ID: text, never a number).
+    pub kind: String,
+    /// Width in characters, for spreadsheets and print.
+    pub width: u16,
+}
+
+/// One table of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportSection {
+    /// Stable key, e.g. `summary`.
+    pub key: String,
+    /// Heading (Japanese), e.g. `出張申請サポート件数（会場別）`.
+    pub title: String,
+    /// Columns.
+    pub columns: Vec<ReportColumn>,
+    /// Rows, each as long as `columns`.
+    pub rows: Vec<Vec<ReportCell>>,
+}
+
+/// Applications on one day, for the chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DayCount {
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// Mode 受付.
+    pub uketsuke: i64,
+    /// Mode サポート (and unknown).
+    pub support: i64,
+}
+
+/// Applications at one site, for the chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteCount {
+    /// Site.
+    pub site: String,
+    /// Mode 受付.
+    pub uketsuke: i64,
+    /// Mode サポート (and unknown).
+    pub support: i64,
+}
+
+/// `GET /api/v1/console/reports`: a daily, monthly or completion report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// `daily`, `monthly` or `completion`.
+    pub kind: String,
+    /// e.g. `日次報告書 2026-11-26`.
+    pub title: String,
+    /// First day (YYYY-MM-DD).
+    pub from: String,
+    /// Last day (YYYY-MM-DD).
+    pub to: String,
+    /// RFC 3339.
+    pub generated_at: String,
+    /// The tables, in order.
+    pub sections: Vec<ReportSection>,
+    /// Every day of the period.
+    pub per_day: Vec<DayCount>,
+    /// Every site with applications.
+    pub per_site: Vec<SiteCount>,
+}
+
+/// Every console type the web console uses, as one TypeScript module
+/// (`ui/src/console/bindings.ts`, checked by a test).
+pub fn typescript_bindings() -> String {
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    let decls = [
+        ConsoleUser::decl(&cfg),
+        crate::sync::Trip::decl(&cfg),
+        TripInput::decl(&cfg),
+        TripSummary::decl(&cfg),
+        TripList::decl(&cfg),
+        ReviewItem::decl(&cfg),
+        ReviewList::decl(&cfg),
+        RecordVersionInfo::decl(&cfg),
+        RecordPhotoInfo::decl(&cfg),
+        RecordDetail::decl(&cfg),
+        StageChange::decl(&cfg),
+        CardBatchInput::decl(&cfg),
+        ImportProblem::decl(&cfg),
+        ImportRejected::decl(&cfg),
+        CardBatch::decl(&cfg),
+        CardBatchList::decl(&cfg),
+        MailingEntry::decl(&cfg),
+        MailingList::decl(&cfg),
+        MailedInput::decl(&cfg),
+        ReturnedInput::decl(&cfg),
+        ContactInput::decl(&cfg),
+        ResolveInput::decl(&cfg),
+        ReturnedContact::decl(&cfg),
+        Returned::decl(&cfg),
+        ReturnedList::decl(&cfg),
+        CounterInput::decl(&cfg),
+        CounterCase::decl(&cfg),
+        PhoneInput::decl(&cfg),
+        PhoneEnquiry::decl(&cfg),
+        Tally::decl(&cfg),
+        ReportCell::decl(&cfg),
+        ReportColumn::decl(&cfg),
+        ReportSection::decl(&cfg),
+        DayCount::decl(&cfg),
+        SiteCount::decl(&cfg),
+        Report::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// This file was generated by outreach-protocol (ts-rs). Do not edit by hand: run\n// `UPDATE_BINDINGS=1 cargo test -p outreach-protocol`.\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// The console's committed TypeScript types must be what the Rust types generate,
+    /// or the console compiles against a shape the server no longer sends.
+    #[test]
+    fn committed_console_bindings_match_the_rust_types() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../ui/src/console/bindings.ts");
+        let generated = super::typescript_bindings();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &generated).expect("write bindings");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "ui/src/console/bindings.ts is out of date with outreach-protocol's console types: run `UPDATE_BINDINGS=1 cargo test -p outreach-protocol` and commit the result"
+        );
+    }
 }

@@ -225,7 +225,7 @@ pub struct Roster {
 }
 
 /// A trip planned at the office.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Trip {
     /// UUID.

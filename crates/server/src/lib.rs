@@ -6,9 +6,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod cards;
 pub mod error;
 pub mod migrations;
 pub mod recovery;
+pub mod reports;
 pub mod staff;
 pub mod store;
 pub mod tls;
@@ -50,6 +52,9 @@ pub struct AppState {
     pub staff_kdf: KdfParams,
     /// Failed console sign-ins, for the back-off.
     pub login_throttle: Arc<api::console::LoginThrottle>,
+    /// The built web console (`ui/dist`: `console.html` and `assets/`), served at
+    /// `/console` when set.
+    pub console_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -62,6 +67,7 @@ impl AppState {
             public_url: None,
             staff_kdf,
             login_throttle: Arc::default(),
+            console_dir: None,
         }
     }
 }
@@ -70,8 +76,12 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (api, _) = api::router();
-    Router::new()
-        .nest(API_PREFIX, api)
+    let console = state.console_dir.clone().map(console_site);
+    let mut router = Router::new().nest(API_PREFIX, api);
+    if let Some(site) = console {
+        router = router.merge(site);
+    }
+    router
         .fallback(|| async { AppError::NotFound })
         .with_state(state)
         .layer(
@@ -90,6 +100,33 @@ pub fn app(state: AppState) -> Router {
                 ))
                 .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
         )
+}
+
+/// The Content-Security-Policy of the console: only its own scripts, styles, fonts
+/// and API; photos come from the API too (`blob:` for downloads made in the page).
+pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The web console's files: `/console` is `console.html`, `/assets/…` its scripts,
+/// styles and fonts, all with a strict CSP and no framing.
+fn console_site(dir: std::path::PathBuf) -> Router<AppState> {
+    use tower_http::services::{ServeDir, ServeFile};
+    let page = ServeFile::new(dir.join("console.html"));
+    Router::new()
+        .route_service("/console", page.clone())
+        .route_service("/console/", page)
+        .nest_service("/assets", ServeDir::new(dir.join("assets")))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(CONSOLE_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("no-referrer"),
+        ))
 }
 
 /// Deletes abandoned uploads every ten minutes (tus expiration extension).

@@ -35,6 +35,41 @@ enum Command {
         #[command(subcommand)]
         command: RecoveryKeyCommand,
     },
+    /// Write a daily, monthly or completion report (xlsx, CSV with BOM, or PDF).
+    Report {
+        /// Folder of the embedded database.
+        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
+        data: PathBuf,
+        /// PostgreSQL instead of embedded SQLite.
+        #[arg(long, env = "OUTREACH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// daily (--date), monthly (--month) or completion (--from, --to).
+        #[arg(long, value_parser = ["daily", "monthly", "completion"])]
+        kind: String,
+        /// YYYY-MM-DD, for a daily report.
+        #[arg(long, required_if_eq("kind", "daily"))]
+        date: Option<String>,
+        /// YYYY-MM, for a monthly report.
+        #[arg(long, required_if_eq("kind", "monthly"))]
+        month: Option<String>,
+        /// First day of the contract period (YYYY-MM-DD), for a completion report.
+        #[arg(long, required_if_eq("kind", "completion"))]
+        from: Option<String>,
+        /// Last day of the contract period (YYYY-MM-DD), for a completion report.
+        #[arg(long, required_if_eq("kind", "completion"))]
+        to: Option<String>,
+        /// xlsx, csv or pdf.
+        #[arg(long, value_parser = ["xlsx", "csv", "pdf"])]
+        format: String,
+        /// Written remarks to add (the completion report's 受託者の意見 and
+        /// 住民の反応): UTF-8 text, `# 見出し` lines start sections, blank lines
+        /// separate paragraphs.
+        #[arg(long, value_name = "FILE")]
+        remarks: Option<PathBuf>,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Start the server (HTTPS by default, with its own certificate and SPKI pin).
     Serve {
         /// Folder for the embedded database and the server's files.
@@ -70,6 +105,10 @@ enum Command {
         /// without one it is written to DATA/office-recovery.key.
         #[arg(long, value_name = "FILE")]
         recovery_passphrase_file: Option<PathBuf>,
+        /// Serve the office web console from this folder (the UI build, `ui/dist`)
+        /// at /console.
+        #[arg(long, env = "OUTREACH_CONSOLE_DIR", value_name = "DIR")]
+        console_dir: Option<PathBuf>,
     },
 }
 
@@ -253,6 +292,61 @@ async fn main() -> anyhow::Result<()> {
                     out,
                 },
         } => export_recovery_key(&data, database_url.as_deref(), &out).await,
+        Command::Report {
+            data,
+            database_url,
+            kind,
+            date,
+            month,
+            from,
+            to,
+            format,
+            remarks,
+            out,
+        } => {
+            use outreach_server::reports::{self, Format, Period};
+            let period = match kind.as_str() {
+                "daily" => Period::daily(date.as_deref().unwrap_or_default()),
+                "monthly" => Period::monthly(month.as_deref().unwrap_or_default()),
+                _ => Period::completion(
+                    from.as_deref().unwrap_or_default(),
+                    to.as_deref().unwrap_or_default(),
+                ),
+            }?;
+            let format = Format::parse(&format).context("format is xlsx, csv or pdf")?;
+            let store = store::open(&data, database_url.as_deref())
+                .await
+                .context("opening the database")?;
+            let started = std::time::Instant::now();
+            let now = store::timestamp(chrono::Utc::now());
+            let mut inputs = reports::load(&*store, &period)
+                .await
+                .context("reading the report's data")?;
+            if let Some(path) = &remarks {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {} (UTF-8 text)", path.display()))?;
+                inputs.remarks = reports::parse_remarks(&text);
+            }
+            let report = reports::compute(&period, &inputs, &now);
+            let bytes = reports::render(&report, format).context("writing the report")?;
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            store
+                .audit(&store::NewAudit {
+                    at: now,
+                    actor: store::Actor::System,
+                    action: "report_exported".to_owned(),
+                    subject: format!("{} {} {}", kind, period.label(), format.extension()),
+                })
+                .await?;
+            println!(
+                "wrote {} ({}, {} bytes, {} ms)",
+                out.display(),
+                report.title,
+                bytes.len(),
+                started.elapsed().as_millis()
+            );
+            Ok(())
+        }
         Command::Serve {
             data,
             database_url,
@@ -263,6 +357,7 @@ async fn main() -> anyhow::Result<()> {
             tls_key,
             tls_hostname,
             recovery_passphrase_file,
+            console_dir,
         } => {
             init_logging(log_json);
             let tls = (!plain_http).then_some(TlsOptions {
@@ -276,6 +371,7 @@ async fn main() -> anyhow::Result<()> {
                 listen,
                 tls,
                 recovery_passphrase_file,
+                console_dir,
             })
             .await
         }
@@ -360,6 +456,7 @@ struct ServeOptions {
     /// `None`: plain HTTP (--plain-http).
     tls: Option<TlsOptions>,
     recovery_passphrase_file: Option<PathBuf>,
+    console_dir: Option<PathBuf>,
 }
 
 async fn serve(options: ServeOptions) -> anyhow::Result<()> {
@@ -369,6 +466,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         listen,
         tls,
         recovery_passphrase_file,
+        console_dir,
     } = options;
     let store = store::open(&data, database_url.as_deref())
         .await
@@ -379,6 +477,14 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .context("recording the first start")?;
     set_up_recovery_key(&*store, &data, recovery_passphrase_file.as_deref(), true).await?;
     let mut state = AppState::new(store, outreach_server::staff::calibrated_kdf()?);
+    if let Some(dir) = &console_dir {
+        anyhow::ensure!(
+            dir.join("console.html").is_file(),
+            "{} holds no console.html: build the UI first (cd ui && npm run build)",
+            dir.display()
+        );
+    }
+    state.console_dir = console_dir;
     // Abandoned uploads expire (tus expiration extension).
     outreach_server::spawn_housekeeping(state.store.clone());
     let tls = match tls {

@@ -43,6 +43,11 @@ pub const SQLITE: &[Migration] = &[
         name: "devices_sync",
         sql: include_str!("../migrations/sqlite/0003_devices_sync.sql"),
     },
+    Migration {
+        version: 4,
+        name: "office_work",
+        sql: include_str!("../migrations/sqlite/0004_office_work.sql"),
+    },
 ];
 
 /// Migrations for PostgreSQL, oldest first; the same versions and names as [`SQLITE`].
@@ -61,6 +66,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "devices_sync",
         sql: include_str!("../migrations/postgres/0003_devices_sync.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "office_work",
+        sql: include_str!("../migrations/postgres/0004_office_work.sql"),
     },
 ];
 

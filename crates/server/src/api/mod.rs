@@ -4,6 +4,7 @@
 
 pub mod console;
 pub mod device;
+pub mod office;
 pub mod records;
 pub mod tus;
 
@@ -89,6 +90,25 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(console::staff, console::add_staff))
         .routes(routes!(console::disable_staff))
         .routes(routes!(console::audit_log))
+        .routes(routes!(office::trips, office::create_trip))
+        .routes(routes!(office::update_trip))
+        .routes(routes!(office::review))
+        .routes(routes!(office::record))
+        .routes(routes!(office::photo))
+        .routes(routes!(office::set_stage))
+        .routes(routes!(office::card_batches, office::add_card_batch))
+        .routes(routes!(office::import_card_batch))
+        .routes(routes!(office::mailing))
+        .routes(routes!(office::mailing_file))
+        .routes(routes!(office::mailed))
+        .routes(routes!(office::returned, office::add_returned))
+        .routes(routes!(office::add_contact))
+        .routes(routes!(office::resolve_returned))
+        .routes(routes!(office::add_counter_case))
+        .routes(routes!(office::add_phone_enquiry))
+        .routes(routes!(office::tally))
+        .routes(routes!(office::report))
+        .routes(routes!(office::report_file))
         // Everything but a photo upload is quick; a PATCH has its own stall timeout.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -1,6 +1,7 @@
 //! The server's storage behind one trait, with an embedded SQLite and a PostgreSQL
 //! implementation. Both are run by the same test suite.
 
+pub mod office;
 mod postgres;
 mod sqlite;
 
@@ -12,6 +13,7 @@ use outreach_protocol::StorageKind;
 use outreach_protocol::console::AuditEvent;
 use outreach_protocol::sync::{ManifestRecord, RecordKey, RecordOutcome, RecordUpload, Trip};
 
+pub use office::{CardBatchRow, HeldRecord, NewCardBatch, OfficeStore, RecordFilter};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -259,7 +261,7 @@ pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
 /// What the server needs from its database. Every method is one unit of work; a
 /// failure leaves the database as it was.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: OfficeStore + Send + Sync + 'static {
     /// Which database this is.
     fn kind(&self) -> StorageKind;
 

@@ -124,6 +124,8 @@ const LAST_SEEN_GRANULARITY_SECS: i64 = 60;
 
 use crate::migrations::{self, Migration};
 
+mod office;
+
 /// The PostgreSQL storage: a small connection pool.
 #[derive(Clone)]
 pub struct PostgresStore {

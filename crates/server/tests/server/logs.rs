@@ -168,6 +168,77 @@ async fn no_personal_data_or_secret_reaches_the_log() {
         .expect("pair")
         .to_owned();
 
+    // The office console's work over the same record: review, the record in full, a
+    // card batch, its mailing list, returned mail, a phone note, a refused CSV, reports.
+    let console = |method: reqwest::Method, path: &str| {
+        http.request(method, url(path)).header("cookie", &session)
+    };
+    let review = console(reqwest::Method::GET, "/api/v1/console/review")
+        .send()
+        .await
+        .expect("review");
+    assert_eq!(review.status(), 200);
+    let detail = console(
+        reqwest::Method::GET,
+        &format!("/api/v1/console/records/{}", r.id),
+    )
+    .send()
+    .await
+    .expect("record");
+    assert_eq!(detail.status(), 200);
+    let batch: outreach_protocol::console::CardBatch = console(reqwest::Method::POST, "/api/v1/console/card-batches")
+        .json(&json!({"label": "第1便", "deliveredOn": "2026-11-26", "applicationIds": ["12345678901234567890123"]}))
+        .send()
+        .await
+        .expect("batch")
+        .json()
+        .await
+        .expect("batch body");
+    assert_eq!(batch.matched, 1);
+    let mailing = console(
+        reqwest::Method::GET,
+        &format!(
+            "/api/v1/console/card-batches/{}/mailing/file",
+            batch.batch_id
+        ),
+    )
+    .send()
+    .await
+    .expect("mailing");
+    assert_eq!(mailing.status(), 200);
+    let returned = console(reqwest::Method::POST, "/api/v1/console/returned")
+        .json(&json!({"applicationId": "12345678901234567890123", "reason": "moved", "returnedOn": "2026-11-26", "note": "鷺ノ宮さん転居"}))
+        .send()
+        .await
+        .expect("returned");
+    assert_eq!(returned.status(), 201);
+    let phone = console(reqwest::Method::POST, "/api/v1/console/phone-enquiries")
+        .json(&json!({"onDate": "2026-11-26", "topic": "日程", "answer": "鷺ノ宮 蘭丸さんに案内"}))
+        .send()
+        .await
+        .expect("phone");
+    assert_eq!(phone.status(), 201);
+    let csv = console(
+        reqwest::Method::POST,
+        "/api/v1/console/card-batches/import?label=x&deliveredOn=2026-11-26",
+    )
+    .header("content-type", "text/csv")
+    .body("申請書ID,氏名\n1234,鷺ノ宮 蘭丸\n")
+    .send()
+    .await
+    .expect("csv");
+    assert_eq!(csv.status(), 422);
+    for format in ["pdf", "xlsx", "csv"] {
+        let file = console(
+            reqwest::Method::GET,
+            &format!("/api/v1/console/reports/file?kind=daily&date=2026-11-26&format={format}"),
+        )
+        .send()
+        .await
+        .expect("report");
+        assert_eq!(file.status(), 200);
+    }
+
     stop_binary(child).await;
     let text = std::fs::read_to_string(&log_path).expect("log");
     assert!(

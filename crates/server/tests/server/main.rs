@@ -5,7 +5,9 @@
 mod client;
 mod health;
 mod logs;
+mod office;
 mod openapi;
+mod reports;
 mod staff;
 mod support;
 mod sync;

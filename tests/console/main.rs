@@ -1,0 +1,560 @@
+//! The office console end to end, in a real headless browser: Debian's chromium driven
+//! by chromedriver through fantoccini, against the real office server (in this process,
+//! plain HTTP on a free loopback port, embedded SQLite) serving the built console from
+//! `ui/dist`. A staff member signs in, plans a trip, sees the synced records and opens
+//! one, matches a card batch, logs a returned card and a phone contact, counts a phone
+//! enquiry, and downloads the daily report, which pdftotext reads back; the report's
+//! first page is rendered to PNG with pdftoppm beside the screenshots.
+//!
+//! `#[ignore]`d in plain `cargo test` (it needs chromium, chromedriver, poppler-utils
+//! and a built UI); `make console-e2e` runs it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use outreach_protocol::sync::{PhotoRef, RecordUpload, Trip};
+use outreach_server::AppState;
+use outreach_server::store::{
+    NewDevice, NewEnrolment, Role, SqliteStore, Store, Upload, timestamp,
+};
+
+const STAFF: &str = "office01";
+const PASSWORD: &str = "office-pass-1";
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn out_dir() -> PathBuf {
+    let dir = std::env::var_os("OUTREACH_E2E_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| repo_root().join("target"))
+                .join("e2e-screenshots")
+        })
+        .join("console");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+/// Today in Japan, the day the console defaults to.
+fn japan_today() -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(9))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn app_id(n: u32) -> String {
+    format!("8{n:0>22}")
+}
+
+/// Records as a tablet would have synced them, stored through the server's store.
+async fn seed(store: &dyn Store, day: &str) -> anyhow::Result<()> {
+    let now = timestamp(chrono::Utc::now());
+    let account = outreach_server::staff::new_account(
+        STAFF,
+        "事務 花子",
+        Role::Supervisor,
+        PASSWORD,
+        outreach_keys::KdfParams::FOR_TESTS,
+        chrono::Utc::now(),
+    )?;
+    store.insert_staff(&account).await?;
+    store
+        .create_enrolment(&NewEnrolment {
+            code_hash: "e".repeat(64),
+            device_name: "タブレット1".into(),
+            created_by: STAFF.into(),
+            created_at: now.clone(),
+            expires_at: "2999-01-01T00:00:00.000Z".into(),
+        })
+        .await?;
+    store
+        .redeem_enrolment(
+            &"e".repeat(64),
+            &NewDevice {
+                device_id: "tablet-1".into(),
+                credential_hash: "f".repeat(64),
+                credential_expires_at: "2999-01-01T00:00:00.000Z".into(),
+            },
+            &now,
+        )
+        .await?
+        .map_err(|e| anyhow::anyhow!("enrolment refused: {e:?}"))?;
+    let trip = Trip {
+        id: "trip-seeded".into(),
+        site_name: "太田市役所前テント".into(),
+        site_address: "群馬県太田市浜町2-35".into(),
+        trip_date: day.into(),
+        mode: "uketsuke".into(),
+        expected_count: Some(20),
+        staff_ids: vec![STAFF.into()],
+    };
+    store.insert_trip(&trip, STAFF, &now).await?;
+    // Two drawn stand-ins for ID photos (no real person), stored as a finished upload.
+    let mut photos = Vec::new();
+    for role in ["original", "digital"] {
+        let path = repo_root().join(format!("tests/console/fixtures/photo-{role}.jpg"));
+        let bytes = std::fs::read(&path)?;
+        let sum = run("sha256sum", &[path.to_str().context("path")?])?;
+        let sha256 = sum
+            .split_whitespace()
+            .next()
+            .context("sha256sum output")?
+            .to_owned();
+        let upload = Upload {
+            upload_id: format!("seed-{role}"),
+            device_id: "tablet-1".into(),
+            sha256: sha256.clone(),
+            length: i64::try_from(bytes.len())?,
+            offset: 0,
+            metadata: String::new(),
+            created_at: now.clone(),
+            expires_at: "2999-01-01T00:00:00.000Z".into(),
+        };
+        store.create_upload(&upload).await?;
+        store.complete_upload(&upload, bytes, &now).await?;
+        photos.push(PhotoRef {
+            role: role.into(),
+            sha256,
+        });
+    }
+    let mut records = Vec::new();
+    for n in 1..=6u32 {
+        let payload = serde_json::json!({
+            "format": "outreach-record/1",
+            "trip": {"id": trip.id, "siteName": trip.site_name, "siteAddress": trip.site_address, "date": day, "mode": "uketsuke"},
+            "applicationId": app_id(n),
+            "name": format!("見本 次郎{n}"),
+            "postalCode": "373-0853",
+            "address": format!("群馬県太田市浜町{n}-1"),
+            "delivery": if n == 6 { "counter" } else { "mail" },
+            "kana": "ミホン ジロウ",
+            "birthDate": "1988-04-01",
+            "certificates": {"signature": true, "userAuth": true},
+            "mailing": {"inPerson": true, "noForwarding": true, "noMovePlanned": n != 6, "pinConsent": true, "oldCard": "returned", "pinRequestReceived": true},
+            "identity": {"documents": ["driversLicence"], "ruleName": "A書類1点", "satisfied": n != 5, "missing": if n == 5 { "B書類があと1点必要です" } else { "" }},
+            "photo": {"retakes": n % 2, "warnings": if n == 4 { vec!["影"] } else { vec![] }, "failures": []},
+            "notes": ""
+        })
+        .to_string();
+        records.push(RecordUpload {
+            id: format!("0190b000-0000-7000-8000-{n:0>12}"),
+            version: 1,
+            format: 1,
+            trip_id: trip.id.clone(),
+            base_version: None,
+            amend_reason: None,
+            created_by: STAFF.into(),
+            finalized_at: now.clone(),
+            payload_hash: "0".repeat(64),
+            payload,
+            photos: if n == 1 || n == 4 {
+                photos.clone()
+            } else {
+                vec![]
+            },
+        });
+    }
+    store.put_records("tablet-1", &records, &now).await?;
+    Ok(())
+}
+
+struct Driver(tokio::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.start_kill();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+async fn wait_for_port(port: u16) -> anyhow::Result<()> {
+    let until = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < until {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("nothing listens on {port} after 20 s")
+}
+
+/// Bounds every WebDriver call: a hung browser fails the test instead of stalling CI.
+async fn bounded<T, E: Into<anyhow::Error>>(
+    f: impl std::future::Future<Output = Result<T, E>>,
+) -> anyhow::Result<T> {
+    tokio::time::timeout(Duration::from_secs(30), f)
+        .await
+        .context("a WebDriver call took more than 30 s")?
+        .map_err(Into::into)
+}
+
+struct Browser {
+    client: Client,
+    shots: PathBuf,
+    count: u32,
+}
+
+impl Browser {
+    async fn shot(&mut self, name: &str) -> anyhow::Result<PathBuf> {
+        bounded(self.client.execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 200)));",
+            vec![],
+        ))
+        .await?;
+        let png = bounded(self.client.screenshot()).await?;
+        self.count += 1;
+        let path = self.shots.join(format!("{:02}-{name}.png", self.count));
+        std::fs::write(&path, png)?;
+        println!("screenshot: {}", path.display());
+        Ok(path)
+    }
+
+    async fn fill(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let e = bounded(
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css)),
+        )
+        .await?;
+        bounded(e.clear()).await?;
+        bounded(e.send_keys(text)).await?;
+        Ok(())
+    }
+
+    async fn click(&self, css: &str) -> anyhow::Result<()> {
+        let e = bounded(
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css)),
+        )
+        .await?;
+        bounded(e.click()).await?;
+        Ok(())
+    }
+
+    async fn click_text(&self, tag: &str, text: &str) -> anyhow::Result<()> {
+        self.click_xpath(&format!("//{tag}[contains(normalize-space(.), '{text}')]"))
+            .await
+    }
+
+    async fn click_xpath(&self, xpath: &str) -> anyhow::Result<()> {
+        let e = bounded(
+            self.client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::XPath(xpath)),
+        )
+        .await?;
+        bounded(e.click()).await?;
+        Ok(())
+    }
+
+    /// Waits until the page's text contains `text`.
+    async fn see(&self, text: &str) -> anyhow::Result<()> {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let body = bounded(self.client.find(Locator::Css("body"))).await?;
+            if bounded(body.text()).await?.contains(text) {
+                return Ok(());
+            }
+            if Instant::now() > until {
+                bail!("the page never showed {text:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Fetches `url` inside the page (with the session cookie) and returns its bytes.
+    async fn download(&self, url: &str) -> anyhow::Result<Vec<u8>> {
+        let v = bounded(self.client.execute_async(
+            "const [url, done] = arguments;
+             fetch(url, {credentials: 'same-origin'})
+               .then(r => r.ok ? r.arrayBuffer() : Promise.reject('HTTP ' + r.status))
+               .then(b => { let s = ''; new Uint8Array(b).forEach(c => s += String.fromCharCode(c)); done(btoa(s)); })
+               .catch(e => done('ERROR ' + e));",
+            vec![serde_json::json!(url)],
+        ))
+        .await?;
+        let text = v.as_str().context("the script returns a string")?;
+        if text.starts_with("ERROR") {
+            bail!("download of {url} failed: {text}");
+        }
+        use base64::Engine;
+        Ok(base64::engine::general_purpose::STANDARD.decode(text)?)
+    }
+}
+
+fn run(cmd: &str, args: &[&str]) -> anyhow::Result<String> {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .with_context(|| format!("running {cmd}"))?;
+    if !out.status.success() {
+        bail!("{cmd} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[tokio::test]
+#[ignore = "needs chromium, chromedriver, poppler-utils and ui/dist (make console-e2e)"]
+async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()> {
+    let dist = repo_root().join("ui").join("dist");
+    anyhow::ensure!(
+        dist.join("console.html").is_file(),
+        "build the UI first (cd ui && npm run build)"
+    );
+    let day = japan_today();
+    let data = tempfile::tempdir()?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in(data.path()).await?);
+    seed(&*store, &day).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let mut state = AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS);
+    state.console_dir = Some(dist);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(outreach_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+
+    let port = free_port()?;
+    let _driver = Driver(
+        tokio::process::Command::new(
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()),
+        )
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting chromedriver (apt-get install chromium-driver)")?,
+    );
+    wait_for_port(port).await?;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=ja"]
+        }),
+    );
+    let client = bounded(
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}")),
+    )
+    .await
+    .context("a chromium session")?;
+    let mut b = Browser {
+        client,
+        shots: out_dir(),
+        count: 0,
+    };
+    let base = format!("http://{addr}");
+    let started = Instant::now();
+
+    // Sign in.
+    bounded(b.client.goto(&format!("{base}/console"))).await?;
+    b.fill("input[name=staffId]", STAFF).await?;
+    b.fill("input[name=password]", PASSWORD).await?;
+    b.shot("sign-in").await?;
+    b.click("button[type=submit]").await?;
+    b.see("事務 花子").await?;
+
+    // Plan a trip; the seeded one shows its six records.
+    b.see("太田市役所前テント").await?;
+    b.fill("input[name=siteName]", "株式会社サンプル工業 本社")
+        .await?;
+    b.fill("input[name=siteAddress]", "群馬県太田市新田町1-1")
+        .await?;
+    b.fill("input[name=expectedCount]", "35").await?;
+    b.click_text("button", "出張を登録").await?;
+    b.see("株式会社サンプル工業 本社").await?;
+    // Change it: the expected count.
+    b.click_xpath("//tr[contains(., 'サンプル工業')]//button[contains(., '編集')]")
+        .await?;
+    b.fill("input[name=expectedCount]", "42").await?;
+    b.click_text("button", "変更を保存").await?;
+    b.see("出張を変更しました").await?;
+    b.shot("trips").await?;
+    let tablet_trips = store.trips_from(&day).await?;
+    anyhow::ensure!(
+        tablet_trips
+            .iter()
+            .any(|t| t.site_name == "株式会社サンプル工業 本社" && t.expected_count == Some(42)),
+        "the planned and changed trip is what tablets download"
+    );
+
+    // The synced records of the seeded trip in the review queue, one opened beside its
+    // details.
+    b.click_xpath("//tr[contains(., '太田市役所前テント')]//button[contains(., '記録を見る')]")
+        .await?;
+    b.see(&app_id(5)).await?;
+    b.see("本人確認書類不足").await?;
+    b.click_text("button", "開く").await?;
+    b.see("見本 次郎1").await?;
+    let loaded = bounded(b.client.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const imgs = [...document.querySelectorAll('.photos img')];
+         Promise.all(imgs.map(i => i.decode().then(() => i.naturalWidth, () => 0))).then(done);",
+        vec![],
+    ))
+    .await?;
+    anyhow::ensure!(
+        loaded
+            .as_array()
+            .is_some_and(|a| a.len() == 2 && a.iter().all(|w| w.as_u64().unwrap_or(0) > 0)),
+        "both photos of the record load side by side under the CSP: {loaded}"
+    );
+    b.shot("review").await?;
+
+    // A card batch: two of ours and one unknown.
+    b.click("button[data-page=cards]").await?;
+    b.fill("input[name=label]", "第1便").await?;
+    b.fill(
+        "textarea[name=applicationIds]",
+        &format!("{}\n{}\n{}", app_id(1), app_id(2), app_id(77)),
+    )
+    .await?;
+    b.click_text("button", "照合して登録").await?;
+    b.see("照合 2 / 3").await?;
+    b.click_text("button", "発送リスト").await?;
+    b.see("群馬県太田市浜町2-1").await?;
+    b.shot("cards").await?;
+    // A CSV with a short ID is refused as a whole, row named.
+    b.fill(
+        "textarea[name=applicationIds]",
+        &format!("{}\n1234", app_id(3)),
+    )
+    .await?;
+    b.click_text("button", "照合して登録").await?;
+    b.see("2行: 申請書IDは23桁です").await?;
+
+    // A returned card and a phone contact about it.
+    b.click("button[data-page=returned]").await?;
+    b.fill("input[name=applicationId]", &app_id(1)).await?;
+    b.click_text("button", "返戻物を登録").await?;
+    b.see(&app_id(1)).await?;
+    b.click("table#returned button").await?;
+    b.fill("input[name=outcome]", "不在のため留守電").await?;
+    b.fill("input[name=nextStep]", "明日午前に再架電").await?;
+    b.click("form[aria-label=連絡を記録] button[type=submit]")
+        .await?;
+    b.see("不在のため留守電").await?;
+    b.shot("returned").await?;
+
+    // Counter and phone tally.
+    b.click("button[data-page=tally]").await?;
+    b.fill("input[name=topic]", "出張申請の日程").await?;
+    b.fill("input[name=answer]", "次回は12月3日と案内").await?;
+    b.click_text("button", "電話対応を記録").await?;
+    b.see("次回は12月3日と案内").await?;
+    b.click_text("button", "窓口対応を記録").await?;
+    b.see("交付等支援 1件").await?;
+    b.shot("tally").await?;
+
+    // The daily report in the console, then downloaded as PDF and read back.
+    b.click("button[data-page=reports]").await?;
+    b.click_text("button", "表示").await?;
+    b.see("日次報告書").await?;
+    b.see("出張申請サポート件数（会場別）").await?;
+    b.shot("report").await?;
+    let href = bounded(
+        bounded(b.client.find(Locator::Css("a[data-format=pdf]")))
+            .await?
+            .attr("href"),
+    )
+    .await?
+    .context("the download link has an href")?;
+    let pdf = b.download(&format!("{base}{href}")).await?;
+    let pdf_path = b.shots.join("daily-report.pdf");
+    std::fs::write(&pdf_path, &pdf)?;
+    let text = run(
+        "pdftotext",
+        &["-layout", pdf_path.to_str().context("path")?, "-"],
+    )?;
+    for heading in [
+        "日次報告書",
+        "出張申請サポート件数（会場別）",
+        "電話対応件数（内容別）",
+        "太田市役所前テント",
+        &app_id(6),
+    ] {
+        anyhow::ensure!(
+            text.contains(heading),
+            "the downloaded PDF's text holds {heading}"
+        );
+    }
+    anyhow::ensure!(!text.contains("見本"), "no name reaches the report");
+    let summary_line = text
+        .lines()
+        .find(|l| l.contains("出張申請サポート件数（合計）"))
+        .context("total line")?;
+    anyhow::ensure!(
+        summary_line.trim_end().ends_with('6'),
+        "six records synced: {summary_line}"
+    );
+    let png_base = b.shots.join("daily-report-page");
+    run(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            pdf_path.to_str().context("path")?,
+            png_base.to_str().context("path")?,
+        ],
+    )?;
+    println!("report page: {}-1.png", png_base.display());
+    println!(
+        "figure: console walk-through {} ms; daily PDF {} bytes",
+        started.elapsed().as_millis(),
+        pdf.len()
+    );
+
+    let audit = store.audit_log(200).await?;
+    for action in [
+        "login",
+        "trip_created",
+        "record_viewed",
+        "card_batch_added",
+        "mailing_list_viewed",
+        "returned_added",
+        "returned_contact_added",
+        "phone_enquiry_added",
+        "report_exported",
+    ] {
+        anyhow::ensure!(
+            audit
+                .iter()
+                .any(|e| e.action == action && e.actor_id == STAFF),
+            "{action} is audited with the staff ID"
+        );
+    }
+
+    bounded(b.client.close()).await?;
+    let _ = stop.send(());
+    server.await??;
+    Ok(())
+}

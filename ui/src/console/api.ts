@@ -1,0 +1,138 @@
+/**
+ * The console's one way to the office server: typed calls to `/api/v1/console/…` with the
+ * session cookie. Errors arrive as `{code, message}` (ErrorBody) or, for a card import, with
+ * each row's problem (ImportRejected). The types are generated from outreach-protocol
+ * (`bindings.ts`).
+ */
+
+import type {
+  CardBatch,
+  ConsoleUser,
+  CounterCase,
+  ImportProblem,
+  MailingList,
+  PhoneEnquiry,
+  RecordDetail,
+  Report,
+  Returned,
+  ReviewItem,
+  Tally,
+  Trip,
+  TripInput,
+  TripSummary,
+} from './bindings';
+
+export type {
+  CardBatch,
+  ConsoleUser,
+  CounterCase,
+  ImportProblem,
+  MailingList,
+  PhoneEnquiry,
+  RecordDetail,
+  Report,
+  ReportCell,
+  ReportSection,
+  Returned,
+  ReturnedContact,
+  ReviewItem,
+  Trip,
+  TripInput,
+  TripSummary,
+} from './bindings';
+
+/** A refusal from the server, with the row problems of an import when there are any. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly problems: ImportProblem[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const BASE = '/api/v1/console';
+
+async function call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: {} };
+  if (body !== undefined) {
+    init.headers = { 'Content-Type': contentType };
+    init.body = contentType === 'application/json' ? JSON.stringify(body) : (body as BodyInit);
+  }
+  let response: Response;
+  try {
+    response = await fetch(BASE + path, init);
+  } catch {
+    throw new ApiError(0, 'offline', '事務所サーバーに接続できません。');
+  }
+  if (response.status === 204) {
+    return undefined as T;
+  }
+  const data: unknown = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const e = data as { code?: string; message?: string; problems?: ImportProblem[] };
+    throw new ApiError(response.status, e.code ?? 'error', e.message ?? `HTTP ${response.status}`, e.problems ?? []);
+  }
+  return data as T;
+}
+
+const q = (params: Record<string, string | undefined>): string => {
+  const entries = Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '');
+  return entries.length === 0 ? '' : '?' + new URLSearchParams(entries).toString();
+};
+
+export const api = {
+  me: () => call<ConsoleUser>('GET', '/session'),
+  signIn: (staffId: string, password: string) => call<ConsoleUser>('POST', '/session', { staffId, password }),
+  signOut: () => call<void>('DELETE', '/session'),
+  trips: (from?: string, to?: string) => call<{ trips: TripSummary[] }>('GET', '/trips' + q({ from, to })),
+  createTrip: (t: TripInput) => call<Trip>('POST', '/trips', t),
+  updateTrip: (id: string, t: TripInput) => call<Trip>('PUT', `/trips/${encodeURIComponent(id)}`, t),
+  review: (p: { tripId?: string; flagged?: boolean }) =>
+    call<{ items: ReviewItem[] }>('GET', '/review' + q({ tripId: p.tripId, flagged: p.flagged ? 'true' : undefined })),
+  record: (id: string) => call<RecordDetail>('GET', `/records/${encodeURIComponent(id)}`),
+  setStage: (id: string, stage: string) => call<void>('POST', `/records/${encodeURIComponent(id)}/stage`, { stage }),
+  photoUrl: (sha256: string) => `${BASE}/photos/${sha256}`,
+  batches: () => call<{ batches: CardBatch[] }>('GET', '/card-batches'),
+  addBatch: (label: string, deliveredOn: string, applicationIds: string[]) =>
+    call<CardBatch>('POST', '/card-batches', { label, deliveredOn, applicationIds }),
+  importBatch: (label: string, deliveredOn: string, csv: Blob) =>
+    call<CardBatch>('POST', '/card-batches/import' + q({ label, deliveredOn }), csv, 'text/csv'),
+  mailing: (id: string) => call<MailingList>('GET', `/card-batches/${encodeURIComponent(id)}/mailing`),
+  mailingFileUrl: (id: string) => `${BASE}/card-batches/${encodeURIComponent(id)}/mailing/file`,
+  mailed: (id: string, mailedOn: string) => call<void>('POST', `/card-batches/${encodeURIComponent(id)}/mailed`, { mailedOn }),
+  returned: () => call<{ items: Returned[] }>('GET', '/returned'),
+  addReturned: (r: { applicationId: string; reason: string; returnedOn: string; note: string }) =>
+    call<Returned>('POST', '/returned', r),
+  addContact: (id: string, c: { contactedAt: string; outcome: string; nextStep: string }) =>
+    call<void>('POST', `/returned/${encodeURIComponent(id)}/contacts`, c),
+  resolve: (id: string, resolution: string, resolvedOn: string) =>
+    call<void>('POST', `/returned/${encodeURIComponent(id)}/resolve`, { resolution, resolvedOn }),
+  tally: (date: string) => call<Tally>('GET', '/tally' + q({ date })),
+  addCounter: (c: { onDate: string; place: string; kind: string; detail: string; count: number }) =>
+    call<CounterCase>('POST', '/counter-cases', c),
+  addPhone: (p: { onDate: string; topic: string; answer: string }) => call<PhoneEnquiry>('POST', '/phone-enquiries', p),
+  report: (p: ReportParams) => call<Report>('GET', '/reports' + q({ ...p })),
+  reportFileUrl: (p: ReportParams, format: string) => `${BASE}/reports/file` + q({ ...p, format }),
+};
+
+export interface ReportParams {
+  kind: string;
+  date?: string;
+  month?: string;
+  from?: string;
+  to?: string;
+}
+
+/** Today in Japan as YYYY-MM-DD (the office's day, whatever the browser's zone). */
+export function japanToday(now: Date = new Date()): string {
+  return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** An RFC 3339 time as the office reads it: Japan time, `YYYY-MM-DD HH:MM`. */
+export function japanTime(rfc3339: string): string {
+  const t = Date.parse(rfc3339);
+  return Number.isNaN(t) ? rfc3339 : new Date(t + 9 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+}
