@@ -89,8 +89,8 @@ impl Default for Config {
             analysis_size: 512,
             min_face_share: 0.12,
             face_score_min: 2.0,
-            crown_factor: 0.56,
-            chin_factor: 0.0,
+            crown_factor: 0.55,
+            chin_factor: 0.12,
             face_height_px: Limit::AtLeast {
                 warn: 250.0,
                 fail: 160.0,
