@@ -26,10 +26,11 @@ import json,sys
 r=json.load(open(sys.argv[1]))["print"]["crop"]
 print(r["x"], r["y"], r["width"], r["height"])' "$work/report.json")
 scale=$(python3 -c "print(1063/$ch)")
-python3 -c '
-import json,sys
-r=json.load(open(sys.argv[1]))
-print(f"input: {r[\"width\"]}x{r[\"height\"]}, {r[\"source\"][\"bytes\"]} bytes; print crop {r[\"print\"][\"crop\"]}; verdict {r[\"verdict\"]}")' "$work/report.json"
+python3 - "$work/report.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print(f"input: {r['width']}x{r['height']}, {r['source']['bytes']} bytes; print crop {r['print']['crop']}; verdict {r['verdict']}")
+PY
 
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 ours=(); thumb=(); chain=()

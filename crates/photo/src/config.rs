@@ -25,6 +25,10 @@ pub struct Config {
     /// run on. rustface takes ~1 s at 2048 px and tens of ms at 512 px; an ID photo's
     /// face is large, so 512 px loses nothing.
     pub analysis_size: u32,
+    /// Longest side of the frame the face detector runs on (the working frame reduced
+    /// again). rustface's cost grows with the pixel count; at 384 px a face that fills
+    /// 12 % of a camera frame is still ~46 px, above its 40 px window.
+    pub detect_size: u32,
     /// Smallest face the detector looks for, as a share of the working frame's shorter
     /// side. A face smaller than this fails the size check anyway, and a larger
     /// minimum makes detection several times faster.
@@ -87,6 +91,7 @@ impl Default for Config {
             max_side: 12_000,
             max_decode_bytes: 160 * 1024 * 1024,
             analysis_size: 512,
+            detect_size: 384,
             min_face_share: 0.12,
             face_score_min: 2.0,
             crown_factor: 0.55,

@@ -10,6 +10,12 @@ use crate::PhotoError;
 /// (BSD-2-Clause, see model/LICENSE-rustface-seetaface).
 const MODEL_BYTES: &[u8] = include_bytes!("../model/seeta_fd_frontal_v1.0.bin");
 
+/// Parses the model now (it takes tens of milliseconds once per process), so that a
+/// caller can do it on another thread while the photo decodes.
+pub(crate) fn warm() {
+    let _ = model();
+}
+
 fn model() -> Result<&'static rustface::Model, PhotoError> {
     static MODEL: OnceLock<Option<rustface::Model>> = OnceLock::new();
     MODEL

@@ -104,7 +104,7 @@ pub(crate) fn jpeg(img: &RgbImage, quality: u8, dpi: u16) -> Result<Vec<u8>, Pho
     );
     let mut out = Vec::with_capacity((w * h / 4) as usize);
     let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
-    enc.set_optimized_huffman_tables(true);
+    enc.set_optimized_huffman_tables(false);
     enc.set_density(jpeg_encoder::PixelDensity::dpi(dpi));
     enc.encode(img.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| PhotoError::Internal(format!("jpeg: {e}")))?;

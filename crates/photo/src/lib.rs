@@ -19,6 +19,7 @@ mod exception;
 mod face;
 mod framing;
 mod measure;
+mod preview;
 pub mod qr;
 mod report;
 
@@ -60,12 +61,111 @@ const EYE_BAND: (f64, f64) = (0.22, 0.52);
 /// Errors only when the photo cannot be read at all ([`PhotoError`]); a photo that
 /// can be read always gives an [`Outcome`] whose report says what is wrong with it.
 pub fn process(bytes: &[u8], config: &Config) -> Result<Outcome, PhotoError> {
-    let photo = decode_with(bytes, config)?;
-    analyse(photo, config)
+    // Two cores: the full decode on this one; on the other the face model is parsed
+    // (once per process) and, for a large baseline JPEG, the working frame is decoded
+    // at reduced size and the face found on it, so detection does not wait for the
+    // full decode.
+    let (photo, early) = std::thread::scope(|s| {
+        let early = s.spawn(|| {
+            let t = std::time::Instant::now();
+            face::warm();
+            let e = early_working(bytes, config);
+            if std::env::var_os("OUTREACH_PHOTO_TIMING").is_some() {
+                eprintln!("early {:?} found {}", t.elapsed(), e.is_some());
+            }
+            e
+        });
+        let t = std::time::Instant::now();
+        let photo = decode_with(bytes, config);
+        if std::env::var_os("OUTREACH_PHOTO_TIMING").is_some() {
+            eprintln!("decode {:?}", t.elapsed());
+        }
+        (photo, early.join().ok().flatten())
+    });
+    analyse_with(photo?, early, config)
 }
 
 /// Runs the pipeline on an already decoded photo (see [`decode_with`]).
 pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
+    analyse_with(photo, None, config)
+}
+
+/// The working frame: the photo at ~512 px, its grey, and the faces found on it.
+struct Working {
+    work: RgbImage,
+    grey: Vec<u8>,
+    detections: Vec<face::Detection>,
+    /// Detection frame pixels per working-frame pixel.
+    detect_scale: f64,
+}
+
+/// Working-frame size for a photo of `w` × `h` (upright), and the scale to it.
+fn working_size(w: u32, h: u32, config: &Config) -> (u32, u32, f64) {
+    let (wf, hf) = (f64::from(w), f64::from(h));
+    let scale = (f64::from(config.analysis_size) / wf.max(hf)).min(1.0);
+    (
+        ((wf * scale).round() as u32).max(1),
+        ((hf * scale).round() as u32).max(1),
+        scale,
+    )
+}
+
+/// Reduces `src` to `aw` × `ah` and finds the faces on it (at `detect_size`).
+fn working(src: &RgbImage, aw: u32, ah: u32, config: &Config) -> Result<Working, PhotoError> {
+    let full = RectF::new(0.0, 0.0, f64::from(src.width()), f64::from(src.height()));
+    let work = framing::resize(src, full, aw, ah, ResizeAlg::Convolution(FilterType::Box))?;
+    let grey = measure::grey(work.as_raw());
+    let dscale = (f64::from(config.detect_size) / f64::from(aw.max(ah))).min(1.0);
+    let (dw, dh) = (
+        ((f64::from(aw) * dscale).round() as u32).max(1),
+        ((f64::from(ah) * dscale).round() as u32).max(1),
+    );
+    let detect_grey = if dscale < 1.0 {
+        let whole = RectF::new(0.0, 0.0, f64::from(aw), f64::from(ah));
+        let small = framing::resize(
+            &work,
+            whole,
+            dw,
+            dh,
+            ResizeAlg::Convolution(FilterType::Bilinear),
+        )?;
+        measure::grey(small.as_raw())
+    } else {
+        grey.clone()
+    };
+    let min_face = (config.min_face_share * f64::from(dw.min(dh))) as u32;
+    let detections = face::detect(&detect_grey, dw, dh, min_face, config.face_score_min)?;
+    Ok(Working {
+        work,
+        grey,
+        detections,
+        detect_scale: dscale,
+    })
+}
+
+/// The working frame from a reduced decode of a large baseline JPEG, turned upright.
+fn early_working(bytes: &[u8], config: &Config) -> Option<Working> {
+    let (preview, (sw, sh)) = preview::jpeg(bytes, config.analysis_size, config.max_pixels)?;
+    let orientation = preview::orientation(bytes);
+    let mut upright = image::DynamicImage::ImageRgb8(preview);
+    upright.apply_orientation(orientation);
+    let upright = upright.into_rgb8();
+    let (w, h) = if upright.width() > upright.height() && sw < sh
+        || upright.width() < upright.height() && sw > sh
+    {
+        (sh, sw)
+    } else {
+        (sw, sh)
+    };
+    let (aw, ah, _) = working_size(w, h, config);
+    working(&upright, aw, ah, config).ok()
+}
+
+fn analyse_with(
+    photo: Photo,
+    early: Option<Working>,
+    config: &Config,
+) -> Result<Outcome, PhotoError> {
     let source = photo.source.clone();
     let rgb = match photo.image {
         image::DynamicImage::ImageRgb8(rgb) => rgb,
@@ -74,25 +174,24 @@ pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
     let (w, h) = (rgb.width(), rgb.height());
     let (wf, hf) = (f64::from(w), f64::from(h));
 
-    // The working frame: faces and background are judged at ~512 px.
-    let scale = (f64::from(config.analysis_size) / wf.max(hf)).min(1.0);
-    let (aw, ah) = (
-        ((wf * scale).round() as u32).max(1),
-        ((hf * scale).round() as u32).max(1),
-    );
-    let work = framing::resize(
-        &rgb,
-        RectF::new(0.0, 0.0, wf, hf),
-        aw,
-        ah,
-        ResizeAlg::Convolution(FilterType::Box),
-    )?;
-    let work_grey = measure::grey(work.as_raw());
-    let min_face = (config.min_face_share * f64::from(aw.min(ah))) as u32;
-    let detections = face::detect(&work_grey, aw, ah, min_face, config.face_score_min)?;
+    // The working frame: faces and background are judged at ~512 px; taken from the
+    // early reduced decode when it has the same size (it then has the same framing
+    // within a pixel).
+    let (aw, ah, scale) = working_size(w, h, config);
+    let t_work = std::time::Instant::now();
+    let Working {
+        work,
+        grey: work_grey,
+        detections,
+        detect_scale: dscale,
+    } = match early {
+        Some(e) if e.work.dimensions() == (aw, ah) => e,
+        _ => working(&rgb, aw, ah, config)?,
+    };
+    let t_detect = t_work.elapsed();
     let faces: Vec<RectF> = detections
         .iter()
-        .map(|d| RectF::new(d.x, d.y, d.width, d.height).scaled(1.0 / scale))
+        .map(|d| RectF::new(d.x, d.y, d.width, d.height).scaled(1.0 / (scale * dscale)))
         .collect();
 
     let mut checks = Vec::new();
@@ -158,6 +257,9 @@ pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
             .unwrap_or_else(|_| Err(PhotoError::Internal("print thread panicked".into())));
         (print, digital, measures)
     });
+    if std::env::var_os("OUTREACH_PHOTO_TIMING").is_some() {
+        eprintln!("detect {:?} outputs {:?}", t_detect, t_work.elapsed());
+    }
     let print_jpeg = print_jpeg?;
     let (digital_jpeg, digital_quality) = digital?;
     let _ = digital_quality;
