@@ -26,6 +26,7 @@ fn main() {
             "application_id_from_qr",
             "wareki_to_date",
             "lookup_postal",
+            "check_photo",
         ]),
     ))
     .expect("tauri build script failed");

@@ -296,6 +296,9 @@ pub struct RecordInput {
     pub record_id: Option<String>,
     /// The fields as typed.
     pub record: ApplicantRecord,
+    /// A photo checked with `check_photo` to store with this save, if any.
+    #[serde(default)]
+    pub photo_token: Option<String>,
 }
 
 /// What the rules say about the record on screen.
@@ -350,6 +353,9 @@ pub struct AmendRequest {
     pub reason: String,
     /// The changed fields.
     pub record: ApplicantRecord,
+    /// A new photo checked with `check_photo`, if the amendment replaces it.
+    #[serde(default)]
+    pub photo_token: Option<String>,
 }
 
 /// A choice the UI shows, with its stable code.
@@ -396,6 +402,66 @@ pub struct PostalAddress {
     pub note: String,
 }
 
+/// A rectangle on the photo as taken (pixels, after the EXIF orientation).
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+pub struct PhotoRect {
+    /// Left.
+    pub x: i32,
+    /// Top.
+    pub y: i32,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+}
+
+/// One named check of the ID photo.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoCheckLine {
+    /// Stable name (e.g. `blur`, `tilt`).
+    pub name: String,
+    /// Its Japanese label.
+    pub label: String,
+    /// `pass`, `warn`, `fail` or `skipped`.
+    pub result: String,
+    /// What was measured, if it could be.
+    pub value: Option<f64>,
+    /// Unit of the value.
+    pub unit: String,
+    /// The rule, as JSON text (kind and limits).
+    pub threshold: String,
+    /// What to do about it, in Japanese, when it did not pass.
+    pub reason: Option<String>,
+    /// Where on the photo it looked.
+    pub regions: Vec<PhotoRect>,
+}
+
+/// The ID photo just taken or imported, checked against the J-LIS rules. The photo
+/// itself stays in the app's memory until the record is saved into the vault.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PhotoCheck {
+    /// Names this photo when the record is saved (`RecordInput.photoToken`).
+    pub token: String,
+    /// The worst result: `pass`, `warn` or `fail`.
+    pub verdict: String,
+    /// The photo's size as shown.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+    /// The face measured, if any.
+    pub face: Option<PhotoRect>,
+    /// Estimated crown and chin lines (y), when a face was found.
+    pub crown_y: Option<i32>,
+    /// Chin line.
+    pub chin_y: Option<i32>,
+    /// Every check in a fixed order.
+    pub checks: Vec<PhotoCheckLine>,
+    /// The digital application photo as a `data:` URL, when one could be framed.
+    pub digital_preview: Option<String>,
+}
+
 /// Every command's error: a code the UI branches on and a Japanese message for staff.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct IpcError {
@@ -439,6 +505,9 @@ pub fn typescript_bindings() -> String {
         record::MailingConditions::decl(&cfg),
         record::Mode::decl(&cfg),
         NewTripRequest::decl(&cfg),
+        PhotoCheck::decl(&cfg),
+        PhotoCheckLine::decl(&cfg),
+        PhotoRect::decl(&cfg),
         PostalAddress::decl(&cfg),
         record::OldCard::decl(&cfg),
         record::PhotoException::decl(&cfg),

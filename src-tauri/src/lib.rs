@@ -153,6 +153,7 @@ pub fn builder(mut config: AppConfig) -> tauri::Builder<tauri::Wry> {
         .manage(Session::default())
         .manage(sync::SyncControl::default())
         .manage(commands::PendingEnrolment::default())
+        .manage(commands::PendingPhoto::default())
         .invoke_handler(commands::handler())
 }
 

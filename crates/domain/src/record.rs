@@ -743,8 +743,14 @@ pub fn check(input: &ApplicantRecord, ctx: &Context<'_>) -> Checked {
     });
     r.counter_reasons = reasons;
 
-    if r.photo.is_none() {
-        issues.push("photo", IssueKind::Warning, "顔写真がまだありません。");
+    match &r.photo {
+        None => issues.push("photo", IssueKind::Warning, "顔写真がまだありません。"),
+        Some(p) if !p.failures.is_empty() && p.exception.is_none() => issues.push(
+            "photo",
+            IssueKind::Warning,
+            "顔写真が基準を満たしていません。撮り直すか、例外の理由を選んでください。",
+        ),
+        Some(_) => {}
     }
     issues.text("notes", &mut r.notes, true, 1000, None);
 

@@ -264,3 +264,31 @@ fn old_payloads_without_the_new_fields_still_read() {
     assert_eq!(r.birth_date, Some(d(1980, 1, 2)));
     assert!(r.trip.is_none());
 }
+
+#[test]
+fn a_failed_photo_without_an_exception_is_a_warning_and_an_exception_clears_it() {
+    let rules = RuleSet::standard();
+    let mut r = adult();
+    r.photo = Some(PhotoInfo {
+        failures: vec!["blur".into()],
+        ..PhotoInfo::default()
+    });
+    let c = check(&r, &ctx(Mode::Support, &rules));
+    assert!(c.ready, "a photo warning does not stop finalizing");
+    assert!(
+        c.issues
+            .iter()
+            .any(|i| i.field == "photo" && i.message.contains("例外の理由"))
+    );
+    r.photo = Some(PhotoInfo {
+        failures: vec!["blur".into()],
+        exception: Some(outreach_domain::record::PhotoException::Disability),
+        ..PhotoInfo::default()
+    });
+    let c = check(&r, &ctx(Mode::Support, &rules));
+    assert!(
+        !c.issues.iter().any(|i| i.field == "photo"),
+        "{:?}",
+        c.issues
+    );
+}

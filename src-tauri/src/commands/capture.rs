@@ -13,6 +13,7 @@ use outreach_vault::{Connection, Vault, VaultError, outbox};
 use tauri::State;
 
 use crate::Session;
+use crate::commands::photo::{Kept, PendingPhoto};
 use crate::ipc::{
     AmendRequest, CaptureOptions, CounterReasonOption, DocumentOption, IpcError, NewTripRequest,
     PostalAddress, RecordCheck, RecordInput, RecordLineView, RecordView, TallyView, TripDetail,
@@ -339,22 +340,34 @@ pub fn check_record(
 pub fn save_record(
     input: RecordInput,
     session: State<'_, Session>,
+    pending: State<'_, PendingPhoto>,
 ) -> Result<RecordCheck, IpcError> {
     let now = Utc::now();
-    with_vault(&session, |v| {
+    let kept = input.photo_token.as_deref().and_then(|t| pending.get(t));
+    let mut record = input.record.clone();
+    if let Some(k) = &kept {
+        record.photo = Some(k.info(record.photo.as_ref()));
+    }
+    let check = with_vault(&session, |v| {
         let id = match input.record_id.clone() {
             Some(id) => id,
             None => records::new_id(now)?,
         };
-        let mut check = check_in(v, &input.trip_id, Some(&id), &input.record, now)?;
+        let mut check = check_in(v, &input.trip_id, Some(&id), &record, now)?;
         let payload = to_json(&check.checked.record)?;
+        let photos = kept.as_ref().map(Kept::photos).unwrap_or_default();
         v.write(|tx, staff| {
-            records::save_draft(tx, &id, &input.trip_id, &payload, &[], now, staff)
+            records::save_draft(tx, &id, &input.trip_id, &payload, &photos, now, staff)
         })?;
         check.record_id = Some(id);
-        tracing::info!("draft saved");
+        tracing::info!(with_photo = kept.is_some(), "draft saved");
         Ok(check)
-    })
+    })?;
+    // Stored with its record: the photo leaves memory.
+    if let Some(token) = input.photo_token.as_deref().filter(|_| kept.is_some()) {
+        pending.stored(token);
+    }
+    Ok(check)
 }
 
 /// Freezes a saved draft once nothing stops it; answers the verdict either way.
@@ -417,6 +430,7 @@ pub fn open_record(record_id: String, session: State<'_, Session>) -> Result<Rec
 pub fn amend_record(
     request: AmendRequest,
     session: State<'_, Session>,
+    pending: State<'_, PendingPhoto>,
 ) -> Result<RecordCheck, IpcError> {
     let now = Utc::now();
     let reason = outreach_domain::text::clean_text(&request.reason, false, 200)
@@ -424,25 +438,39 @@ pub fn amend_record(
     if reason.is_empty() {
         return Err(error("invalid_reason", "訂正の理由を入力してください。"));
     }
-    with_vault(&session, |v| {
+    let kept = request.photo_token.as_deref().and_then(|t| pending.get(t));
+    let mut record = request.record.clone();
+    if let Some(k) = &kept {
+        record.photo = Some(k.info(record.photo.as_ref()));
+    }
+    let check = with_vault(&session, |v| {
         let row = records::latest(v.conn(), &request.record_id)?
             .ok_or_else(|| VaultError::Missing(format!("record {}", request.record_id)))?;
-        let check = check_in(
-            v,
-            &row.trip_id,
-            Some(&request.record_id),
-            &request.record,
-            now,
-        )?;
+        let check = check_in(v, &row.trip_id, Some(&request.record_id), &record, now)?;
         if check.checked.ready {
             let payload = to_json(&check.checked.record)?;
+            let photos = kept.as_ref().map(Kept::photos).unwrap_or_default();
             v.write(|tx, staff| {
-                records::amend(tx, &request.record_id, &reason, &payload, &[], now, staff)
+                records::amend(
+                    tx,
+                    &request.record_id,
+                    &reason,
+                    &payload,
+                    &photos,
+                    now,
+                    staff,
+                )
             })?;
             tracing::info!("record amended");
         }
         Ok(check)
-    })
+    })?;
+    if check.checked.ready
+        && let Some(token) = request.photo_token.as_deref().filter(|_| kept.is_some())
+    {
+        pending.stored(token);
+    }
+    Ok(check)
 }
 
 /// The 申請書ID in a QR code's text, or why there is none.

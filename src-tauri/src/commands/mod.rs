@@ -3,11 +3,13 @@
 
 mod capture;
 mod enrol;
+mod photo;
 mod session;
 mod status;
 mod sync;
 
 pub use enrol::PendingEnrolment;
+pub use photo::PendingPhoto;
 
 /// The invoke handler with every command the capabilities may allow.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
@@ -33,6 +35,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         capture::amend_record,
         capture::application_id_from_qr,
         capture::wareki_to_date,
-        capture::lookup_postal
+        capture::lookup_postal,
+        photo::check_photo
     ]
 }

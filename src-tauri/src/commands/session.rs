@@ -67,7 +67,11 @@ pub(super) fn open_session(
 
 /// Signs the current staff member out and closes the vault; its key leaves memory.
 #[tauri::command]
-pub fn sign_out(session: State<'_, Session>) -> Result<(), IpcError> {
+pub fn sign_out(
+    session: State<'_, Session>,
+    pending: State<'_, super::PendingPhoto>,
+) -> Result<(), IpcError> {
+    pending.clear();
     let vault = session.0.lock().map_err(|_| IpcError::internal())?.take();
     if let Some(vault) = vault {
         vault
@@ -84,7 +88,13 @@ pub fn sign_out(session: State<'_, Session>) -> Result<(), IpcError> {
 /// UI) encrypted in the vault until the same staff member signs in again. Answers
 /// whether the input was kept, so staff are never told it was when it was not.
 #[tauri::command]
-pub fn lock_session(unsaved: String, session: State<'_, Session>) -> Result<bool, IpcError> {
+pub fn lock_session(
+    unsaved: String,
+    session: State<'_, Session>,
+    pending: State<'_, super::PendingPhoto>,
+) -> Result<bool, IpcError> {
+    // A photo not yet saved with its record is not kept across a lock.
+    pending.clear();
     let vault = session.0.lock().map_err(|_| IpcError::internal())?.take();
     let Some(vault) = vault else { return Ok(false) };
     match vault.lock_keeping(&unsaved, Utc::now()) {

@@ -34,7 +34,11 @@ reason: string,
 /**
  * The changed fields.
  */
-record: ApplicantRecord, };
+record: ApplicantRecord, 
+/**
+ * A new photo checked with `check_photo`, if the amendment replaces it.
+ */
+photoToken: string | null, };
 export type ApplicantRecord = { 
 /**
  * Always [`FORMAT`].
@@ -285,6 +289,93 @@ mode: Mode,
  * Applicants expected, if known.
  */
 expectedCount: number | null, };
+export type PhotoCheck = { 
+/**
+ * Names this photo when the record is saved (`RecordInput.photoToken`).
+ */
+token: string, 
+/**
+ * The worst result: `pass`, `warn` or `fail`.
+ */
+verdict: string, 
+/**
+ * The photo's size as shown.
+ */
+width: number, 
+/**
+ * Height.
+ */
+height: number, 
+/**
+ * The face measured, if any.
+ */
+face: PhotoRect | null, 
+/**
+ * Estimated crown and chin lines (y), when a face was found.
+ */
+crownY: number | null, 
+/**
+ * Chin line.
+ */
+chinY: number | null, 
+/**
+ * Every check in a fixed order.
+ */
+checks: Array<PhotoCheckLine>, 
+/**
+ * The digital application photo as a `data:` URL, when one could be framed.
+ */
+digitalPreview: string | null, };
+export type PhotoCheckLine = { 
+/**
+ * Stable name (e.g. `blur`, `tilt`).
+ */
+name: string, 
+/**
+ * Its Japanese label.
+ */
+label: string, 
+/**
+ * `pass`, `warn`, `fail` or `skipped`.
+ */
+result: string, 
+/**
+ * What was measured, if it could be.
+ */
+value: number | null, 
+/**
+ * Unit of the value.
+ */
+unit: string, 
+/**
+ * The rule, as JSON text (kind and limits).
+ */
+threshold: string, 
+/**
+ * What to do about it, in Japanese, when it did not pass.
+ */
+reason: string | null, 
+/**
+ * Where on the photo it looked.
+ */
+regions: Array<PhotoRect>, };
+export type PhotoRect = { 
+/**
+ * Left.
+ */
+x: number, 
+/**
+ * Top.
+ */
+y: number, 
+/**
+ * Width.
+ */
+width: number, 
+/**
+ * Height.
+ */
+height: number, };
 export type PostalAddress = { 
 /**
  * 都道府県 + 市区町村 + 町域, ready for the address field.
@@ -338,7 +429,11 @@ recordId: string | null,
 /**
  * The fields as typed.
  */
-record: ApplicantRecord, };
+record: ApplicantRecord, 
+/**
+ * A photo checked with `check_photo` to store with this save, if any.
+ */
+photoToken: string | null, };
 export type RecordLineView = { 
 /**
  * Record UUID.

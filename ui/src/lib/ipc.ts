@@ -10,6 +10,7 @@ import type {
   EnrolRequest,
   IpcError,
   NewTripRequest,
+  PhotoCheck,
   PostalAddress,
   RecordCheck,
   RecordInput,
@@ -175,4 +176,16 @@ export function warekiToDate(era: string, year: number, month: number, day: numb
 /** The addresses a 郵便番号 stands for (offline data). */
 export function lookupPostal(code: string): Promise<PostalAddress[]> {
   return call<PostalAddress[]>('lookup_postal', { code });
+}
+
+/**
+ * Checks an ID photo (JPEG or PNG bytes from the camera or a file) against the J-LIS rules. The
+ * photo stays in the app's memory until the record is saved with the returned token.
+ */
+export async function checkPhoto(bytes: Uint8Array): Promise<PhotoCheck> {
+  try {
+    return await invoke<PhotoCheck>('check_photo', bytes);
+  } catch (reason) {
+    throw toIpcError(reason);
+  }
 }
