@@ -67,19 +67,10 @@ pub fn process(bytes: &[u8], config: &Config) -> Result<Outcome, PhotoError> {
     // full decode.
     let (photo, early) = std::thread::scope(|s| {
         let early = s.spawn(|| {
-            let t = std::time::Instant::now();
             face::warm();
-            let e = early_working(bytes, config);
-            if std::env::var_os("OUTREACH_PHOTO_TIMING").is_some() {
-                eprintln!("early {:?} found {}", t.elapsed(), e.is_some());
-            }
-            e
+            early_working(bytes, config)
         });
-        let t = std::time::Instant::now();
         let photo = decode_with(bytes, config);
-        if std::env::var_os("OUTREACH_PHOTO_TIMING").is_some() {
-            eprintln!("decode {:?}", t.elapsed());
-        }
         (photo, early.join().ok().flatten())
     });
     analyse_with(photo?, early, config)
@@ -178,7 +169,6 @@ fn analyse_with(
     // early reduced decode when it has the same size (it then has the same framing
     // within a pixel).
     let (aw, ah, scale) = working_size(w, h, config);
-    let t_work = std::time::Instant::now();
     let Working {
         work,
         grey: work_grey,
@@ -188,7 +178,6 @@ fn analyse_with(
         Some(e) if e.work.dimensions() == (aw, ah) => e,
         _ => working(&rgb, aw, ah, config)?,
     };
-    let t_detect = t_work.elapsed();
     let faces: Vec<RectF> = detections
         .iter()
         .map(|d| RectF::new(d.x, d.y, d.width, d.height).scaled(1.0 / (scale * dscale)))
@@ -257,12 +246,8 @@ fn analyse_with(
             .unwrap_or_else(|_| Err(PhotoError::Internal("print thread panicked".into())));
         (print, digital, measures)
     });
-    if std::env::var_os("OUTREACH_PHOTO_TIMING").is_some() {
-        eprintln!("detect {:?} outputs {:?}", t_detect, t_work.elapsed());
-    }
     let print_jpeg = print_jpeg?;
-    let (digital_jpeg, digital_quality) = digital?;
-    let _ = digital_quality;
+    let (digital_jpeg, _quality) = digital?;
     let patch = face_measures?;
 
     let fb = pixel_rect(face_box);
