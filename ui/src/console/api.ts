@@ -6,6 +6,11 @@
  */
 
 import type {
+  AuditLog,
+  DeviceList,
+  EnrolmentIssued,
+  StaffInfo,
+  StaffList,
   CardBatch,
   ConsoleUser,
   CounterCase,
@@ -23,6 +28,10 @@ import type {
 } from './bindings';
 
 export type {
+  AuditEvent,
+  DeviceInfo,
+  EnrolmentIssued,
+  StaffInfo,
   CardBatch,
   ConsoleUser,
   CounterCase,
@@ -87,6 +96,13 @@ export const api = {
   me: () => call<ConsoleUser>('GET', '/session'),
   signIn: (staffId: string, password: string) => call<ConsoleUser>('POST', '/session', { staffId, password }),
   signOut: () => call<void>('DELETE', '/session'),
+  staff: () => call<StaffList>('GET', '/staff'),
+  addStaff: (s: { staffId: string; name: string; role: string; password: string }) => call<StaffInfo>('POST', '/staff', s),
+  disableStaff: (id: string) => call<void>('POST', `/staff/${encodeURIComponent(id)}/disable`),
+  devices: () => call<DeviceList>('GET', '/devices'),
+  enrol: (deviceName: string) => call<EnrolmentIssued>('POST', '/enrolments', { deviceName }),
+  revoke: (id: string) => call<void>('POST', `/devices/${encodeURIComponent(id)}/revoke`),
+  audit: (limit = 100) => call<AuditLog>('GET', `/audit?limit=${limit}`),
   trips: (from?: string, to?: string) => call<{ trips: TripSummary[] }>('GET', '/trips' + q({ from, to })),
   createTrip: (t: TripInput) => call<Trip>('POST', '/trips', t),
   updateTrip: (id: string, t: TripInput) => call<Trip>('PUT', `/trips/${encodeURIComponent(id)}`, t),
