@@ -572,6 +572,17 @@ async fn store_batch(
         return Ok(rejected(problems));
     }
     audit(state, session, "card_batch_added", &batch.batch_id).await?;
+    // A card that arrived was shipped by J-LIS: its application is at least 発送.
+    let arrived: Vec<String> = batch.cards.iter().filter_map(|(_, r)| r.clone()).collect();
+    state
+        .store
+        .advance_stages(
+            &arrived,
+            "shipped",
+            &session.account.staff_id,
+            &batch.created_at,
+        )
+        .await?;
     let row = CardBatchRow {
         batch_id: batch.batch_id,
         label: batch.label,
@@ -793,6 +804,22 @@ pub async fn mailed(
     if !state.store.set_batch_mailed(&id, &input.mailed_on).await? {
         return Err(AppError::NotFound);
     }
+    // Cards are mailed after the city's pre-issue setup (PINs set): 交付前設定 done.
+    let mailed: Vec<String> = mailing_list(&state, &id)
+        .await?
+        .entries
+        .into_iter()
+        .map(|e| e.record_id)
+        .collect();
+    state
+        .store
+        .advance_stages(
+            &mailed,
+            "preissue",
+            &session.account.staff_id,
+            &timestamp(Utc::now()),
+        )
+        .await?;
     audit(&state, &session, "card_batch_mailed", &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

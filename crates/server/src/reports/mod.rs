@@ -608,6 +608,31 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
             rows,
         ));
     }
+    // The national pipeline, cumulative: a card handed over was also shipped and set up.
+    let rank = |stage: &str| match stage {
+        "shipped" => 1,
+        "preissue" => 2,
+        "issued" => 3,
+        _ => 0,
+    };
+    let at_least = |r: i32| {
+        inputs
+            .records
+            .iter()
+            .filter(|f| rank(&f.stage) >= r)
+            .count() as i64
+    };
+    sections.push(section(
+        "stages",
+        "進捗（申請受付 → 発送 → 交付前設定 → 交付）",
+        vec![col("段階", "text", 36), col("件数", "int", 10)],
+        vec![
+            vec![t("申請受付数"), n(at_least(0))],
+            vec![t("発送枚数"), n(at_least(1))],
+            vec![t("交付前設定実施済み数"), n(at_least(2))],
+            vec![t("交付実施済み数"), n(at_least(3))],
+        ],
+    ));
     sections.push(section(
         "other",
         "その他対応件数（内訳）",

@@ -38,6 +38,8 @@ pub struct RecordFacts {
     pub postal_code: String,
     /// 住所.
     pub address: String,
+    /// The office's stage: `received`, `shipped`, `preissue` or `issued`.
+    pub stage: String,
 }
 
 /// Site name shown when a record names none.
@@ -124,6 +126,7 @@ impl RecordFacts {
             name: text(&v, &["name"]).unwrap_or_default(),
             postal_code: text(&v, &["postalCode"]).unwrap_or_default(),
             address: text(&v, &["address"]).unwrap_or_default(),
+            stage: r.stage.clone(),
         }
     }
 

@@ -364,6 +364,37 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             )
             .await;
         assert_eq!(r.status(), 204);
+        let stages: ReviewList = clerk
+            .get("/api/v1/console/review")
+            .await
+            .json()
+            .await
+            .expect("review");
+        let stage_of = |n: u32| {
+            stages
+                .items
+                .iter()
+                .find(|i| i.application_id == app_id(n))
+                .map(|i| i.stage.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            (
+                stage_of(1),
+                stage_of(2),
+                stage_of(6),
+                stage_of(7),
+                stage_of(5)
+            ),
+            (
+                "preissue".into(),
+                "preissue".into(),
+                "shipped".into(),
+                "shipped".into(),
+                "received".into()
+            ),
+            "{storage:?}: an arrived card is 発送, a mailed one 交付前設定; a card not arrived stays 申請受付"
+        );
 
         // Returned mail and a phone contact.
         let r = clerk.post("/api/v1/console/returned", json!({"applicationId": app_id(1), "reason": "unclaimed", "returnedOn": DAY, "note": ""})).await;
@@ -475,6 +506,30 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             "4 of the first batch and 2 of the CSV"
         );
         assert_eq!(value("発送"), Some(Int(2)));
+        let stages = report
+            .sections
+            .iter()
+            .find(|s| s.key == "stages")
+            .expect("the pipeline");
+        let stage = |label: &str| {
+            stages
+                .rows
+                .iter()
+                .find(|r| r[0] == outreach_protocol::console::ReportCell::Text(label.into()))
+                .map(|r| r[1].clone())
+        };
+        assert_eq!(stage("申請受付数"), Some(Int(8)));
+        assert_eq!(
+            stage("発送枚数"),
+            Some(Int(6)),
+            "{storage:?}: the six cards that arrived"
+        );
+        assert_eq!(
+            stage("交付前設定実施済み数"),
+            Some(Int(2)),
+            "the two mailed"
+        );
+        assert_eq!(stage("交付実施済み数"), Some(Int(0)));
         for (format, magic, kind) in [
             ("pdf", &b"%PDF"[..], "application/pdf"),
             ("xlsx", &b"PK"[..], "spreadsheetml"),
