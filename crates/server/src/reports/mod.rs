@@ -713,8 +713,8 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
                 col("申請書ID", "id", 27),
                 col("区分", "text", 10),
                 col("受取方法", "text", 10),
-                col("写真撮り直し", "int", 12),
-                col("要確認", "text", 30),
+                col("写真撮り直し", "int", 14),
+                col("要確認", "text", 28),
             ],
             apps.into_iter()
                 .map(|f| {
