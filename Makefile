@@ -7,7 +7,7 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 export CARGO_TERM_COLOR ?= never
 TARGET := $(CARGO_TARGET_DIR)
 # Crates under crates/ (everything but the Tauri shell and the end-to-end tests).
-LIB_CRATES := outreach-domain outreach-protocol outreach-vault outreach-photo outreach-sync outreach-server outreach-cli
+LIB_CRATES := outreach-domain outreach-protocol outreach-vault outreach-photo outreach-postal outreach-sync outreach-server outreach-cli
 
 .PHONY: help run test deps deps-system deps-npm deps-driver ui build bindings \
         lint fmt-check clippy no-tauri ui-test ui-check rust-test conformance e2e badlink-smoke \

@@ -14,6 +14,18 @@ fn main() {
             "decode_qr",
             "sync_status",
             "sync_now",
+            "trips_today",
+            "create_trip",
+            "trip_detail",
+            "capture_options",
+            "check_record",
+            "save_record",
+            "finalize_record",
+            "open_record",
+            "amend_record",
+            "application_id_from_qr",
+            "wareki_to_date",
+            "lookup_postal",
         ]),
     ))
     .expect("tauri build script failed");

@@ -2,6 +2,8 @@
 //! generated from them into `ui/src/lib/bindings.ts` (ts-rs); a test fails when the
 //! committed file drifts from these types.
 
+use outreach_domain::documents::{DocList, Document};
+use outreach_domain::record::{ApplicantRecord, Checked, CounterReason, Delivery, Mode};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -178,6 +180,222 @@ pub struct SignedIn {
     pub staff_name: String,
 }
 
+/// A trip as the trip list shows it, with its tally.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TripView {
+    /// UUID.
+    pub id: String,
+    /// 企業・施設名.
+    pub site_name: String,
+    /// Its address.
+    pub site_address: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The date in 和暦 and 西暦.
+    pub date_display: String,
+    /// 受付 or サポート.
+    pub mode: Mode,
+    /// Applicants expected, if known.
+    pub expected_count: Option<u32>,
+    /// Pushed by the office (else made on this tablet).
+    pub from_office: bool,
+    /// Staff IDs the office assigned.
+    pub staff: Vec<String>,
+    /// Its figures so far.
+    pub tally: TallyView,
+}
+
+/// A trip's figures (the day's tally).
+#[derive(Debug, Clone, Copy, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TallyView {
+    /// Records finalized.
+    pub finalized: u32,
+    /// Records started and not finalized.
+    pub incomplete: u32,
+    /// Cards to be mailed.
+    pub mailed: u32,
+    /// 窓口受取.
+    pub counter: u32,
+    /// Photo retakes.
+    pub photo_retakes: u32,
+    /// Finalized, not yet confirmed by the office.
+    pub unsent: u32,
+}
+
+/// Today's trips.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TripsToday {
+    /// Today, `YYYY-MM-DD` (Japan time).
+    pub date: String,
+    /// Today in 和暦 and 西暦.
+    pub date_display: String,
+    /// The trips, by site.
+    pub trips: Vec<TripView>,
+    /// The whole day's figures, split by mode.
+    pub uketsuke: TallyView,
+    /// サポート trips' figures.
+    pub support: TallyView,
+}
+
+/// A trip made on the tablet when the office pushed none.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTripRequest {
+    /// 企業・施設名.
+    pub site_name: String,
+    /// Its address.
+    pub site_address: String,
+    /// 受付 or サポート.
+    pub mode: Mode,
+    /// Applicants expected, if known.
+    pub expected_count: Option<u32>,
+}
+
+/// One record in a trip's list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordLineView {
+    /// Record UUID.
+    pub id: String,
+    /// Newest version.
+    pub version: i64,
+    /// `draft`, `finalized`, `sent` or `purged`.
+    pub state: String,
+    /// Where sync stands, in Japanese (下書き, 送信待ち, 送信中, 受領確認待ち, 送信済み, 失敗, 消去済み).
+    pub sync_label: String,
+    /// 申請書ID (empty once purged).
+    pub application_id: String,
+    /// 氏名 (empty once purged).
+    pub name: String,
+    /// `mail` or `counter`, once known.
+    pub delivery: Option<Delivery>,
+    /// When it was started, Japan time `HH:MM`.
+    pub started_at: String,
+}
+
+/// A trip with its records.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TripDetail {
+    /// The trip.
+    pub trip: TripView,
+    /// Its records, newest first.
+    pub records: Vec<RecordLineView>,
+}
+
+/// The record on screen, to check or save.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordInput {
+    /// The trip it is taken at.
+    pub trip_id: String,
+    /// The record's UUID once it was first saved.
+    pub record_id: Option<String>,
+    /// The fields as typed.
+    pub record: ApplicantRecord,
+}
+
+/// What the rules say about the record on screen.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordCheck {
+    /// The record's UUID, once saved.
+    pub record_id: Option<String>,
+    /// The rules' verdict, field by field.
+    pub checked: Checked,
+    /// Another record on this tablet has the same 申請書ID.
+    pub duplicate_application_id: bool,
+}
+
+/// One stored version of a record.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    /// 1, 2, …
+    pub version: i64,
+    /// Why it was amended (not for version 1).
+    pub amend_reason: Option<String>,
+    /// Who wrote it.
+    pub created_by: String,
+    /// Its fields.
+    pub record: ApplicantRecord,
+}
+
+/// A record opened from the list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordView {
+    /// Record UUID.
+    pub record_id: String,
+    /// The trip.
+    pub trip_id: String,
+    /// `draft`, `finalized`, `sent` or `purged`.
+    pub state: String,
+    /// The newest version checked against the rules.
+    pub check: RecordCheck,
+    /// Every version, oldest first.
+    pub versions: Vec<VersionView>,
+}
+
+/// A change to a finalized record.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AmendRequest {
+    /// Record UUID.
+    pub record_id: String,
+    /// Why (required).
+    pub reason: String,
+    /// The changed fields.
+    pub record: ApplicantRecord,
+}
+
+/// A choice the UI shows, with its stable code.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentOption {
+    /// Document.
+    pub code: Document,
+    /// Its name.
+    pub label: String,
+    /// A, B or notice.
+    pub list: DocList,
+}
+
+/// What the capture screens need to know once.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptureOptions {
+    /// Every identity document.
+    pub documents: Vec<DocumentOption>,
+    /// The city's rule in force (the office's, or the standard one before the first sync).
+    pub rule_name: String,
+    /// Each reason for 窓口受取 with its Japanese sentence.
+    pub counter_reasons: Vec<CounterReasonOption>,
+}
+
+/// A 窓口受取 reason and its sentence.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CounterReasonOption {
+    /// Reason.
+    pub code: CounterReason,
+    /// What the record says.
+    pub label: String,
+}
+
+/// An address a postal code stands for (Japan Post's data shipped with the app).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PostalAddress {
+    /// 都道府県 + 市区町村 + 町域, ready for the address field.
+    pub address: String,
+    /// Japan Post's remark on the town (e.g. 「1〜19丁目」), to tell choices apart.
+    pub note: String,
+}
+
 /// Every command's error: a code the UI branches on and a Japanese message for staff.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct IpcError {
@@ -200,8 +418,46 @@ impl IpcError {
 /// Every type the web view sees, rendered as one TypeScript module.
 pub fn typescript_bindings() -> String {
     let cfg = ts_rs::Config::new().with_large_int("number");
+    use outreach_domain::{documents, record};
     let decls = [
         AppInfo::decl(&cfg),
+        AmendRequest::decl(&cfg),
+        record::ApplicantRecord::decl(&cfg),
+        CaptureOptions::decl(&cfg),
+        record::Certificates::decl(&cfg),
+        record::Checked::decl(&cfg),
+        record::CounterReason::decl(&cfg),
+        CounterReasonOption::decl(&cfg),
+        record::Delivery::decl(&cfg),
+        documents::DocList::decl(&cfg),
+        documents::Document::decl(&cfg),
+        DocumentOption::decl(&cfg),
+        record::FieldIssue::decl(&cfg),
+        record::IdSource::decl(&cfg),
+        record::IdentityCheck::decl(&cfg),
+        record::IssueKind::decl(&cfg),
+        record::MailingConditions::decl(&cfg),
+        record::Mode::decl(&cfg),
+        NewTripRequest::decl(&cfg),
+        PostalAddress::decl(&cfg),
+        record::OldCard::decl(&cfg),
+        record::PhotoException::decl(&cfg),
+        record::PhotoInfo::decl(&cfg),
+        RecordCheck::decl(&cfg),
+        RecordInput::decl(&cfg),
+        RecordLineView::decl(&cfg),
+        RecordView::decl(&cfg),
+        record::Relationship::decl(&cfg),
+        record::RelationshipProof::decl(&cfg),
+        record::Representative::decl(&cfg),
+        documents::RuleOutcome::decl(&cfg),
+        record::Sex::decl(&cfg),
+        TallyView::decl(&cfg),
+        TripDetail::decl(&cfg),
+        record::TripRef::decl(&cfg),
+        TripView::decl(&cfg),
+        TripsToday::decl(&cfg),
+        VersionView::decl(&cfg),
         EnrolRequest::decl(&cfg),
         IpcError::decl(&cfg),
         OutboxCounts::decl(&cfg),

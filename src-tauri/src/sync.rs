@@ -264,7 +264,8 @@ impl Worker {
         Ok(summary.records_waiting > 0)
     }
 
-    /// Brings the roster in line with the office's and takes its retention setting.
+    /// Brings the roster in line with the office's, stores its trips and document rules
+    /// and takes its retention setting.
     async fn refresh(
         &mut self,
         session: &Session,
@@ -273,6 +274,7 @@ impl Worker {
     ) -> Result<(), SyncError> {
         let roster = link.sync.roster(credential).await?;
         let settings = link.sync.settings(credential).await?;
+        let trips = link.sync.trips(credential).await?;
         let entries = outreach_sync::enrol::roster_entries(roster)
             .map_err(|e| ApiError::Server(e.to_string()))?;
         let changes = session
@@ -286,6 +288,10 @@ impl Worker {
                 "roster brought in line with the office"
             );
         }
+        let stored = session
+            .0
+            .with_vault(|v| outreach_sync::office::apply(v, &trips.trips, &settings, Utc::now()))?;
+        tracing::info!(trips = stored, "office trips and document rules stored");
         self.retention = Some(retention(&settings.retention));
         self.refreshed = Some(Instant::now());
         Ok(())

@@ -88,7 +88,7 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
         "試験 花子",
         Role::Staff,
         PASSWORD,
-        KdfParams::FOR_TESTS,
+        KdfParams::RFC9106_SECOND,
         chrono::Utc::now(),
     )
     .expect("account");
@@ -129,6 +129,7 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
         mode: Mode::Uketsuke,
         expected_count: None,
         from_office: false,
+        staff: Vec::new(),
     };
     vault
         .write(|tx, s| records::insert_trip(tx, &new_trip, chrono::Utc::now(), s))
@@ -136,6 +137,26 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
     for n in 0..3 {
         add_record(&mut vault, &trip, n);
     }
+
+    // The office plans a trip for today (Japan time); the tablet downloads it.
+    let today_jst = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+    let office_trip = outreach_protocol::sync::Trip {
+        id: "0193a000-0000-7000-8000-0000000000aa".into(),
+        site_name: "ケアホーム太田".into(),
+        site_address: "群馬県太田市飯塚町1-1".into(),
+        trip_date: today_jst.to_string(),
+        mode: "support".into(),
+        expected_count: Some(20),
+        staff_ids: vec!["s001".into()],
+    };
+    store
+        .insert_trip(
+            &office_trip,
+            "boss",
+            &outreach_server::store::timestamp(chrono::Utc::now()),
+        )
+        .await
+        .expect("office trip");
 
     let session = Session(Mutex::new(Some(vault)));
     let office = Office::new(Duration::from_secs(3));
@@ -147,6 +168,23 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
             let status = control.status(None);
             assert!(status.last_success_display.is_some(), "the panel shows when it last succeeded");
             assert_eq!(office.current().map(|l| l.server_url), Some(url.clone()), "the status bar learns the server from the vault");
+            // The refresh after the run stores the office's trips and rules.
+            let mut pushed = None;
+            for _ in 0..300 {
+                pushed = {
+                    let guard = session.0.lock().expect("lock");
+                    let v = guard.as_ref().expect("open");
+                    let trips = records::trips_on(v.conn(), today_jst).expect("trips");
+                    let rules = outbox::document_rules(v.conn()).expect("rules");
+                    trips.into_iter().find(|t| t.id == office_trip.id).filter(|_| rules.is_some())
+                };
+                if pushed.is_some() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let pushed = pushed.expect("the office's trip and document rules reach the tablet");
+            assert!(pushed.from_office && pushed.mode == Mode::Support && pushed.expected_count == Some(20));
 
             // The office revokes the tablet; the next call with its credential says so.
             store

@@ -3,6 +3,7 @@
 //! so they are ignored by a plain `cargo test`; `make e2e` (part of `make test`) runs
 //! them with `--ignored`.
 
+mod capture;
 mod enrol_sync;
 mod signin;
 mod slow_sync;

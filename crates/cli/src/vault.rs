@@ -202,7 +202,13 @@ pub fn run(command: VaultCommand) -> anyhow::Result<()> {
             let mut vault = Vault::open_with_office_key(&db, &secret)
                 .with_context(|| format!("opening {}", db.display()))?;
             if print_key {
+                // Line 1: the raw key for `PRAGMA key = "x'…'"`; line 2, when the vault
+                // does not use SQLCipher's defaults: the pragmas to run right after it.
                 println!("x'{}'", vault.data_key().to_hex().as_str());
+                let pragmas = vault.cipher().pragmas();
+                if !pragmas.is_empty() {
+                    println!("{pragmas}");
+                }
             } else if let Some(out) = out {
                 let json = vault.export_json(chrono::Utc::now())?;
                 write_private(&out, &serde_json::to_vec_pretty(&json)?)?;
@@ -312,6 +318,7 @@ pub(crate) fn capture_synthetic(
         mode: Mode::Uketsuke,
         expected_count: Some(records),
         from_office: false,
+        staff: Vec::new(),
     };
     vault.write(|tx, s| records::insert_trip(tx, &trip, now(), s))?;
     let mut rng = crate::synthetic::Rng::new(seed);

@@ -105,10 +105,17 @@ fn the_office_key_recovers_a_readable_export_and_the_raw_key() {
         ],
         "",
     );
-    let key = String::from_utf8(out.stdout).expect("utf-8");
+    let printed = String::from_utf8(out.stdout).expect("utf-8");
+    let mut lines = printed.lines();
+    let key = lines.next().unwrap_or_default().to_owned();
+    let pragmas = lines.next().unwrap_or_default().to_owned();
     assert!(
-        key.starts_with("x'") && key.trim_end().ends_with('\'') && key.trim().len() == 67,
+        key.starts_with("x'") && key.ends_with('\'') && key.len() == 67,
         "a raw SQLCipher key: {key}"
+    );
+    assert!(
+        pragmas.contains("cipher_page_size") && pragmas.contains("HMAC_SHA256"),
+        "the page layout a standard tool needs: {pragmas}"
     );
 
     // A standard SQLCipher 4 tool opens the file with that key and not without it.
@@ -120,9 +127,16 @@ fn the_office_key_recovers_a_readable_export_and_the_raw_key() {
         let script = "import sqlcipher3, sys\n\
             c = sqlcipher3.connect(sys.argv[1])\n\
             if sys.argv[2]: c.execute(\"PRAGMA key = \\\"\" + sys.argv[2] + \"\\\"\")\n\
+            [c.execute(p) for p in sys.argv[3].split(';') if p.strip()]\n\
             print(c.execute('SELECT name FROM staff').fetchone()[0])\n";
         let with_key = Command::new("python3")
-            .args(["-c", script, db.to_str().expect("utf-8"), key.trim()])
+            .args([
+                "-c",
+                script,
+                db.to_str().expect("utf-8"),
+                key.trim(),
+                &pragmas,
+            ])
             .output()
             .expect("python");
         assert!(
@@ -132,7 +146,7 @@ fn the_office_key_recovers_a_readable_export_and_the_raw_key() {
         );
         assert_eq!(String::from_utf8_lossy(&with_key.stdout).trim(), "太田花子");
         let without = Command::new("python3")
-            .args(["-c", script, db.to_str().expect("utf-8"), ""])
+            .args(["-c", script, db.to_str().expect("utf-8"), "", &pragmas])
             .output()
             .expect("python");
         assert!(

@@ -5,10 +5,16 @@
 //! in tests without surprises.
 
 pub mod application_id;
+pub mod documents;
+pub mod kana;
 pub mod mynumber;
+pub mod record;
 pub mod text;
 pub mod wareki;
 
 pub use application_id::{ApplicationId, ApplicationIdError};
+pub use documents::{DocList, Document, RuleOutcome, RuleSet};
+pub use kana::{KanaError, to_katakana_reading};
 pub use mynumber::{MyNumberFound, contains_my_number, refuse_my_number};
+pub use record::{ApplicantRecord, Checked, FieldIssue, IssueKind, Mode};
 pub use wareki::{Era, Wareki, WarekiError, age_on};

@@ -71,3 +71,149 @@ mod tests {
         );
     }
 }
+
+/// Why a typed text cannot be kept. Messages are for staff, in Japanese.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    /// A control character (often from pasted text) is in the field.
+    #[error("見えない制御文字が含まれています。入力し直してください。")]
+    ControlCharacter,
+    /// An emoji or pictograph, which the form cannot carry.
+    #[error("絵文字や記号「{0}」は使えません。")]
+    Emoji(char),
+    /// A probable 個人番号.
+    #[error("個人番号と思われる12桁の番号が含まれています。個人番号は入力・保存できません。")]
+    MyNumber,
+    /// Longer than the field allows.
+    #[error("{max}文字以内で入力してください（入力は{len}文字）。")]
+    TooLong {
+        /// The limit.
+        max: usize,
+        /// What was typed.
+        len: usize,
+    },
+}
+
+/// Cleans a free-text field (name, address, notes): full-width ASCII is folded to
+/// ASCII, ends are trimmed, and control characters, emoji and a probable 個人番号 are
+/// refused. Kanji are kept exactly as typed (no NFC/NFKC), and so are ideographic
+/// variation selectors, which registered names can need. Line breaks are kept only
+/// when `multiline`.
+pub fn clean_text(input: &str, multiline: bool, max_chars: usize) -> Result<String, TextError> {
+    let mut out = String::with_capacity(input.len());
+    for c in input.trim().chars() {
+        let c = fold_ascii_width(c);
+        if c == '\n' && multiline {
+            out.push(c);
+            continue;
+        }
+        if c == '\r' && multiline {
+            continue;
+        }
+        if c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        {
+            return Err(TextError::ControlCharacter);
+        }
+        if is_emoji(c) {
+            return Err(TextError::Emoji(c));
+        }
+        out.push(c);
+    }
+    let len = out.chars().count();
+    if len > max_chars {
+        return Err(TextError::TooLong {
+            max: max_chars,
+            len,
+        });
+    }
+    crate::refuse_my_number(&out).map_err(|_| TextError::MyNumber)?;
+    Ok(out)
+}
+
+/// Full-width ASCII (`！`–`～`) becomes ASCII; everything else, kanji included, stays.
+pub fn fold_ascii_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Emoji and pictographs, the emoji presentation selector and the zero-width joiner
+/// that glues emoji together. Ideographic variation selectors (U+E0100–) are not here.
+fn is_emoji(c: char) -> bool {
+    matches!(c,
+        '\u{1F000}'..='\u{1FAFF}'
+        | '\u{2600}'..='\u{27BF}'
+        | '\u{2B00}'..='\u{2BFF}'
+        | '\u{FE0F}'
+        | '\u{E0020}'..='\u{E007F}')
+}
+
+#[cfg(test)]
+mod clean_tests {
+    use super::*;
+
+    #[test]
+    fn kanji_and_variation_selectors_are_kept_exactly() {
+        let name = "\u{FA19}山 髙\u{E0100}";
+        assert_eq!(clean_text(name, false, 50).as_deref(), Ok(name));
+    }
+
+    #[test]
+    fn full_width_ascii_folds_and_ends_are_trimmed() {
+        assert_eq!(
+            clean_text(" 浜町１－２ＡＢ ", false, 50).as_deref(),
+            Ok("浜町1-2AB")
+        );
+    }
+
+    #[test]
+    fn control_characters_emoji_and_my_number_are_refused() {
+        assert_eq!(
+            clean_text("太田\u{0007}", false, 50),
+            Err(TextError::ControlCharacter)
+        );
+        assert_eq!(
+            clean_text("太田\u{202E}", false, 50),
+            Err(TextError::ControlCharacter)
+        );
+        assert_eq!(
+            clean_text("a\nb", false, 50),
+            Err(TextError::ControlCharacter)
+        );
+        assert_eq!(clean_text("a\r\nb", true, 50).as_deref(), Ok("a\nb"));
+        assert_eq!(clean_text("花子😀", false, 50), Err(TextError::Emoji('😀')));
+        assert_eq!(
+            clean_text("番号 1234 5678 9018", true, 50),
+            Err(TextError::MyNumber)
+        );
+        assert!(matches!(
+            clean_text("あいう", false, 2),
+            Err(TextError::TooLong { max: 2, len: 3 })
+        ));
+    }
+}
+
+/// A phone number as typed, with full-width digits and odd hyphens folded: when
+/// staff typed separators they are kept as ASCII hyphens, otherwise the bare digits.
+pub fn format_phone(typed: &str, digits: &str) -> String {
+    let mut out = String::with_capacity(typed.len());
+    let mut last_sep = false;
+    for c in typed.trim().chars() {
+        let c = fold_digits(c);
+        if c.is_ascii_digit() {
+            out.push(c);
+            last_sep = false;
+        } else if is_group_separator(c) && !last_sep && !out.is_empty() {
+            out.push('-');
+            last_sep = true;
+        }
+    }
+    let out = out.trim_end_matches('-').to_owned();
+    if out.chars().filter(char::is_ascii_digit).count() == digits.len() {
+        out
+    } else {
+        digits.to_owned()
+    }
+}

@@ -32,6 +32,13 @@ impl KdfParams {
         p: 4,
     };
 
+    /// True when every cost is at least the floor's: a wrap weaker than
+    /// [`KdfParams::RFC9106_SECOND`] makes a stolen tablet's wraps cheap to guess, so a
+    /// tablet refuses one from the office.
+    pub fn at_least(&self, floor: KdfParams) -> bool {
+        self.m_kib >= floor.m_kib && self.t >= floor.t && self.p >= floor.p
+    }
+
     /// Cheap parameters for unit tests only; real wraps are made with
     /// [`KdfParams::calibrated`].
     pub const FOR_TESTS: KdfParams = KdfParams {

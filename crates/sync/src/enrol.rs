@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::Utc;
+use outreach_keys::{KdfParams, PasswordWrap};
 use outreach_protocol::sync::{DeviceCredential, ENROLMENT_KIND, EnrolmentCode, Roster};
 use outreach_vault::outbox::{self, Enrolment};
 use outreach_vault::{Policy, RosterEntry, Vault, VaultError};
@@ -30,6 +31,12 @@ pub enum EnrolError {
     /// The office's roster or key could not be read.
     #[error("the office sent an unreadable {0}")]
     Unreadable(&'static str),
+    /// A staff member's wrap is cheaper than RFC 9106's second profile: refused, since
+    /// a lost tablet's wraps must stay expensive to guess.
+    #[error(
+        "the office sent a key wrap for staff {0} below the Argon2id floor (m = 64 MiB, t = 3, p = 4)"
+    )]
+    WeakKdf(String),
     /// The vault refused (a wrong password, a staff ID not on the roster, …).
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -73,17 +80,23 @@ pub fn client(
     }
 }
 
-/// The roster as the vault takes it.
+/// The roster as the vault takes it. A wrap cheaper than the Argon2id floor (RFC 9106
+/// second profile) is refused: the office never makes one, so it means a misconfigured
+/// or hostile server.
 pub fn roster_entries(roster: Roster) -> Result<Vec<RosterEntry>, EnrolError> {
     roster
         .staff
         .into_iter()
         .map(|s| {
+            let wrap: PasswordWrap = serde_json::from_value(s.key_wrap)
+                .map_err(|_| EnrolError::Unreadable("key wrap"))?;
+            if !wrap.kdf.at_least(KdfParams::RFC9106_SECOND) {
+                return Err(EnrolError::WeakKdf(s.staff_id));
+            }
             Ok(RosterEntry {
                 public_key: serde_json::from_value(serde_json::Value::String(s.public_key))
                     .map_err(|_| EnrolError::Unreadable("public key"))?,
-                wrap: serde_json::from_value(s.key_wrap)
-                    .map_err(|_| EnrolError::Unreadable("key wrap"))?,
+                wrap,
                 staff_id: s.staff_id,
                 name: s.name,
             })

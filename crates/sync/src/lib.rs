@@ -7,6 +7,7 @@
 pub mod api;
 pub mod engine;
 pub mod enrol;
+pub mod office;
 pub mod pin;
 pub mod schedule;
 

@@ -145,7 +145,7 @@ async fn tablet(office: &Office, n: usize) -> (tempfile::TempDir, Mutex<Vault>, 
         "試験 太郎",
         Role::Staff,
         PASSWORD,
-        KdfParams::FOR_TESTS,
+        KdfParams::RFC9106_SECOND,
         chrono::Utc::now(),
     )
     .expect("account");
@@ -183,6 +183,7 @@ async fn tablet(office: &Office, n: usize) -> (tempfile::TempDir, Mutex<Vault>, 
         mode: Mode::Uketsuke,
         expected_count: None,
         from_office: false,
+        staff: Vec::new(),
     };
     vault
         .write(|tx, s| records::insert_trip(tx, &trip, now(), s))

@@ -36,6 +36,10 @@ pub(crate) struct Keyring {
     pub pending_failures: Vec<FailedAttempt>,
     /// When the staff copies were destroyed after too many failures.
     pub wiped_at: Option<DateTime<Utc>>,
+    /// How SQLCipher lays out this vault's pages (a keyring without it is from a vault
+    /// made with SQLCipher's defaults).
+    #[serde(default)]
+    pub cipher: crate::CipherProfile,
 }
 
 /// The data key sealed to the office recovery key.
@@ -134,6 +138,7 @@ impl Keyring {
             last_failure_at: None,
             pending_failures: Vec::new(),
             wiped_at: None,
+            cipher: crate::CipherProfile::CURRENT,
         }
     }
 }

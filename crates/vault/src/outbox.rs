@@ -297,3 +297,34 @@ pub fn set_enrolment(
     };
     Ok(())
 }
+
+const DOCUMENT_RULES_KEY: &str = "document_rules";
+
+/// The office's identity-document rule set as last downloaded (`None` before the
+/// first sync: the app then uses the standard rule).
+pub fn document_rules(conn: &Connection) -> Result<Option<serde_json::Value>, VaultError> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT value FROM vault_meta WHERE key = ?1",
+            [DOCUMENT_RULES_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    json.map(|j| {
+        serde_json::from_str(&j).map_err(|_| VaultError::Corrupt("stored document rules".into()))
+    })
+    .transpose()
+}
+
+/// Keeps the office's identity-document rule set for offline use.
+pub fn set_document_rules(
+    tx: &Transaction<'_>,
+    rules: &serde_json::Value,
+) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO vault_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![DOCUMENT_RULES_KEY, rules.to_string()],
+    )?;
+    Ok(())
+}

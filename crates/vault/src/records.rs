@@ -11,21 +11,20 @@ use sha2::{Digest, Sha256};
 
 use crate::{VaultError, audit};
 
-/// How a trip takes applications.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// 出張申請受付: identity checked on site, card mailed.
-    Uketsuke,
-    /// 出張申請サポート: help only, card collected at the counter.
-    Support,
+pub use outreach_domain::Mode;
+
+fn mode_str(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Uketsuke => "uketsuke",
+        Mode::Support => "support",
+    }
 }
 
-impl Mode {
-    fn as_str(self) -> &'static str {
-        match self {
-            Mode::Uketsuke => "uketsuke",
-            Mode::Support => "support",
-        }
+fn mode_from(s: &str) -> Mode {
+    if s == "support" {
+        Mode::Support
+    } else {
+        Mode::Uketsuke
     }
 }
 
@@ -46,6 +45,8 @@ pub struct NewTrip {
     pub expected_count: Option<u32>,
     /// True when the office pushed it.
     pub from_office: bool,
+    /// Staff IDs the office assigned (empty for a trip made on the tablet).
+    pub staff: Vec<String>,
 }
 
 /// Which of a record's photos.
@@ -143,19 +144,240 @@ pub fn insert_trip(
         outreach_domain::refuse_my_number(text).map_err(|_| VaultError::MyNumber)?;
     }
     tx.execute(
-        "INSERT INTO trips (id, site_name, site_address, trip_date, mode, expected_count, origin, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO trips (id, site_name, site_address, trip_date, mode, expected_count, origin, created_at, created_by, staff)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             trip.id,
             trip.site_name,
             trip.site_address,
             trip.date.to_string(),
-            trip.mode.as_str(),
+            mode_str(trip.mode),
             trip.expected_count,
             if trip.from_office { "office" } else { "tablet" },
             now.to_rfc3339(),
-            staff
+            staff,
+            trip.staff.join(",")
         ],
+    )?;
+    Ok(())
+}
+
+/// Stores or updates a trip the office pushed. A trip made on this tablet is never
+/// overwritten (the office cannot know it); records already taken keep their trip.
+pub fn upsert_office_trip(
+    tx: &Transaction<'_>,
+    trip: &NewTrip,
+    now: DateTime<Utc>,
+    staff: &str,
+) -> Result<(), VaultError> {
+    for text in [&trip.site_name, &trip.site_address] {
+        outreach_domain::refuse_my_number(text).map_err(|_| VaultError::MyNumber)?;
+    }
+    tx.execute(
+        "INSERT INTO trips (id, site_name, site_address, trip_date, mode, expected_count, origin, created_at, created_by, staff)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'office', ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET site_name = excluded.site_name, site_address = excluded.site_address,
+             trip_date = excluded.trip_date, mode = excluded.mode, expected_count = excluded.expected_count,
+             staff = excluded.staff
+         WHERE trips.origin = 'office'",
+        params![
+            trip.id,
+            trip.site_name,
+            trip.site_address,
+            trip.date.to_string(),
+            mode_str(trip.mode),
+            trip.expected_count,
+            now.to_rfc3339(),
+            staff,
+            trip.staff.join(",")
+        ],
+    )?;
+    Ok(())
+}
+
+/// A stored trip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TripRow {
+    /// UUID.
+    pub id: String,
+    /// 企業・施設名.
+    pub site_name: String,
+    /// Its address.
+    pub site_address: String,
+    /// The day.
+    pub date: NaiveDate,
+    /// 受付 or サポート.
+    pub mode: Mode,
+    /// Applicants expected, if known.
+    pub expected_count: Option<u32>,
+    /// Pushed by the office (else made on this tablet).
+    pub from_office: bool,
+    /// Staff IDs the office assigned.
+    pub staff: Vec<String>,
+}
+
+fn trip_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TripRow> {
+    let date: String = r.get(3)?;
+    let mode: String = r.get(4)?;
+    let origin: String = r.get(6)?;
+    let staff: String = r.get(7)?;
+    Ok(TripRow {
+        id: r.get(0)?,
+        site_name: r.get(1)?,
+        site_address: r.get(2)?,
+        date: date.parse().unwrap_or_default(),
+        mode: mode_from(&mode),
+        expected_count: r.get(5)?,
+        from_office: origin == "office",
+        staff: staff
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
+const TRIP_COLUMNS: &str =
+    "id, site_name, site_address, trip_date, mode, expected_count, origin, staff";
+
+/// The trips of one day, by site name.
+pub fn trips_on(conn: &Connection, date: NaiveDate) -> Result<Vec<TripRow>, VaultError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {TRIP_COLUMNS} FROM trips WHERE trip_date = ?1 ORDER BY site_name, id"
+    ))?;
+    let rows = stmt.query_map([date.to_string()], trip_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One trip.
+pub fn trip(conn: &Connection, id: &str) -> Result<Option<TripRow>, VaultError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {TRIP_COLUMNS} FROM trips WHERE id = ?1"),
+            [id],
+            trip_row,
+        )
+        .optional()?)
+}
+
+/// One line of a trip's list of records (the newest version of each).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordLine {
+    /// Record UUID.
+    pub id: String,
+    /// Newest version.
+    pub version: i64,
+    /// `draft`, `finalized`, `sent` or `purged`.
+    pub state: String,
+    /// The outbox state of that version (`queued`, `sending`, … `sent`, `failed`).
+    pub outbox: Option<String>,
+    /// The payload (empty object once purged).
+    pub payload: serde_json::Value,
+    /// `mail` or `counter`, once known.
+    pub delivery: Option<String>,
+    /// When version 1 was started.
+    pub created_at: String,
+}
+
+/// The newest version of every record of a trip, newest first.
+pub fn trip_records(conn: &Connection, trip_id: &str) -> Result<Vec<RecordLine>, VaultError> {
+    let mut stmt = conn.prepare(
+        "SELECT r.id, r.version, r.state, o.state, r.payload, r.delivery,
+                (SELECT created_at FROM records WHERE id = r.id AND version = 1) AS started
+         FROM records r LEFT JOIN outbox o ON o.record_id = r.id AND o.record_version = r.version
+         WHERE r.trip_id = ?1 AND r.version = (SELECT MAX(version) FROM records WHERE id = r.id)
+         ORDER BY started DESC, r.id",
+    )?;
+    let rows = stmt.query_map([trip_id], |r| {
+        let payload: String = r.get(4)?;
+        Ok(RecordLine {
+            id: r.get(0)?,
+            version: r.get(1)?,
+            state: r.get(2)?,
+            outbox: r.get(3)?,
+            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+            delivery: r.get(5)?,
+            created_at: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A trip's figures for the day's tally; they survive the retention purge.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TripTally {
+    /// Records finalized (sent and purged ones included).
+    pub finalized: u32,
+    /// Records started and not yet finalized.
+    pub incomplete: u32,
+    /// Finalized records whose card is mailed.
+    pub mailed: u32,
+    /// Finalized records whose card is collected at the counter.
+    pub counter: u32,
+    /// Photo retakes over all records.
+    pub photo_retakes: u32,
+    /// Finalized records not yet confirmed by the office.
+    pub unsent: u32,
+}
+
+/// The tally of one trip.
+pub fn tally(conn: &Connection, trip_id: &str) -> Result<TripTally, VaultError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(SUM(state != 'draft'), 0),
+                COALESCE(SUM(state = 'draft'), 0),
+                COALESCE(SUM(state != 'draft' AND delivery = 'mail'), 0),
+                COALESCE(SUM(state != 'draft' AND delivery = 'counter'), 0),
+                COALESCE(SUM(photo_retakes), 0),
+                COALESCE(SUM(state = 'finalized'), 0)
+         FROM records r
+         WHERE r.trip_id = ?1 AND r.version = (SELECT MAX(version) FROM records WHERE id = r.id)",
+        [trip_id],
+        |r| {
+            Ok(TripTally {
+                finalized: r.get(0)?,
+                incomplete: r.get(1)?,
+                mailed: r.get(2)?,
+                counter: r.get(3)?,
+                photo_retakes: r.get(4)?,
+                unsent: r.get(5)?,
+            })
+        },
+    )?)
+}
+
+/// Another record on this tablet (not yet purged) already has this 申請書ID.
+pub fn application_id_taken(
+    conn: &Connection,
+    application_id: &str,
+    except_record: Option<&str>,
+) -> Result<bool, VaultError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM records
+                        WHERE state != 'purged' AND json_extract(payload, '$.applicationId') = ?1
+                          AND id != COALESCE(?2, ''))",
+        params![application_id, except_record],
+        |r| r.get(0),
+    )?)
+}
+
+/// The tally columns of a version, from its payload (`delivery`, `photo.retakes`).
+fn put_facts(
+    tx: &Transaction<'_>,
+    id: &str,
+    version: i64,
+    payload: &serde_json::Value,
+) -> Result<(), VaultError> {
+    let delivery = payload
+        .get("delivery")
+        .and_then(serde_json::Value::as_str)
+        .filter(|d| matches!(*d, "mail" | "counter"));
+    let retakes = payload
+        .pointer("/photo/retakes")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or(0);
+    tx.execute(
+        "UPDATE records SET delivery = ?3, photo_retakes = ?4 WHERE id = ?1 AND version = ?2",
+        params![id, version, delivery, retakes],
     )?;
     Ok(())
 }
@@ -167,11 +389,12 @@ fn put_photos(
     photos: &[PhotoIn<'_>],
     now: DateTime<Utc>,
 ) -> Result<(), VaultError> {
-    tx.execute(
-        "DELETE FROM record_photos WHERE record_id = ?1 AND record_version = ?2",
-        params![id, version],
-    )?;
     for p in photos {
+        // A photo replaces the one in its role; roles not given keep theirs.
+        tx.execute(
+            "DELETE FROM record_photos WHERE record_id = ?1 AND record_version = ?2 AND role = ?3",
+            params![id, version, p.role.as_str()],
+        )?;
         let sha = Sha256::digest(p.bytes).to_vec();
         // Content-addressed: the same photo is stored once however often it is used.
         tx.execute(
@@ -186,7 +409,8 @@ fn put_photos(
     Ok(())
 }
 
-/// Creates or updates a draft (version 1) with its photos. A record that was
+/// Creates or updates a draft (version 1) with its photos (each replaces the draft's
+/// photo in the same role; roles not given keep theirs). A record that was
 /// finalized is frozen: changing it needs [`amend`].
 pub fn save_draft(
     tx: &Transaction<'_>,
@@ -232,6 +456,7 @@ pub fn save_draft(
             });
         }
     }
+    put_facts(tx, id, 1, payload)?;
     put_photos(tx, id, 1, photos, now)
 }
 
@@ -327,6 +552,13 @@ pub fn amend(
         "INSERT INTO records (id, version, trip_id, state, payload, content_hash, base_version, amend_reason, created_at, created_by, finalized_at)
          VALUES (?1, ?2, ?3, 'finalized', ?4, zeroblob(32), ?5, ?6, ?7, ?8, ?7)",
         params![id, version, trip_id, body, base, reason, now.to_rfc3339(), staff],
+    )?;
+    put_facts(tx, id, version, payload)?;
+    // The amendment keeps the base version's photos unless it brings new ones.
+    tx.execute(
+        "INSERT INTO record_photos (record_id, record_version, role, sha256)
+         SELECT record_id, ?2, role, sha256 FROM record_photos WHERE record_id = ?1 AND record_version = ?3",
+        params![id, version, base],
     )?;
     put_photos(tx, id, version, photos, now)?;
     let hash = content_hash(tx, id, version, &body)?;

@@ -111,6 +111,12 @@ pub(crate) const STEPS: &[&str] = &[
     // 7: how far the tablet got sending each upload, so a resumed upload knows how
     // many bytes a cut cost (sent before, but not held by the office).
     "ALTER TABLE photo_uploads ADD COLUMN attempted INTEGER NOT NULL DEFAULT 0;",
+    // 8: capture: the staff an office trip names, and per record version the facts
+    // the day's tally needs after a purge has emptied the payload (no personal data).
+    "ALTER TABLE trips ADD COLUMN staff TEXT NOT NULL DEFAULT '';
+     ALTER TABLE records ADD COLUMN delivery TEXT CHECK (delivery IN ('mail', 'counter'));
+     ALTER TABLE records ADD COLUMN photo_retakes INTEGER NOT NULL DEFAULT 0;
+     CREATE INDEX trips_by_date ON trips (trip_date);",
 ];
 
 /// The newest schema version this build knows.

@@ -43,6 +43,7 @@ fn trip(v: &mut Vault) -> String {
         mode: Mode::Uketsuke,
         expected_count: Some(40),
         from_office: false,
+        staff: Vec::new(),
     };
     v.write(|tx, staff| records::insert_trip(tx, &t, now(), staff))
         .expect("trip");
@@ -413,4 +414,167 @@ fn the_outbox_overview_counts_each_state_and_names_refusals() {
         Some(now().to_rfc3339().as_str()),
         "the last confirmation time survives a restart because it is in the vault"
     );
+}
+
+#[test]
+fn office_trips_are_upserted_and_tablet_trips_are_never_overwritten() {
+    let (_d, mut v) = signed_in();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
+    let mut office = NewTrip {
+        id: "0193a000-0000-7000-8000-000000000001".into(),
+        site_name: "ケアホーム太田".into(),
+        site_address: "群馬県太田市飯塚町1-1".into(),
+        date: day,
+        mode: Mode::Support,
+        expected_count: Some(20),
+        from_office: true,
+        staff: vec!["s001".into(), "s002".into()],
+    };
+    v.write(|tx, s| records::upsert_office_trip(tx, &office, now(), s))
+        .expect("first push");
+    office.expected_count = Some(25);
+    office.site_name = "ケアホーム太田（本館）".into();
+    v.write(|tx, s| records::upsert_office_trip(tx, &office, now(), s))
+        .expect("second push updates");
+    let own = trip(&mut v);
+    // The office cannot overwrite a trip the tablet made, even with its ID.
+    let hijack = NewTrip {
+        id: own.clone(),
+        site_name: "別の場所".into(),
+        ..office.clone()
+    };
+    v.write(|tx, s| records::upsert_office_trip(tx, &hijack, now(), s))
+        .expect("no error, no change");
+    let trips = records::trips_on(v.conn(), day).expect("list");
+    assert_eq!(trips.len(), 2);
+    let pushed = trips.iter().find(|t| t.from_office).expect("office trip");
+    assert_eq!(pushed.site_name, "ケアホーム太田（本館）");
+    assert_eq!(pushed.expected_count, Some(25));
+    assert_eq!(pushed.staff, vec!["s001".to_owned(), "s002".to_owned()]);
+    assert_eq!(pushed.mode, Mode::Support);
+    let mine = records::trip(v.conn(), &own)
+        .expect("read")
+        .expect("exists");
+    assert_eq!(mine.site_name, "株式会社サンプル工業 太田工場");
+    assert!(
+        records::trips_on(v.conn(), day.succ_opt().expect("next"))
+            .expect("list")
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_tally_and_the_duplicate_check_follow_the_records() {
+    let (_d, mut v) = signed_in();
+    let trip = trip(&mut v);
+    let app = "12345678901234567890123";
+    let payload = |delivery: &str, retakes: u32| json!({"applicationId": app, "delivery": delivery, "photo": {"retakes": retakes}});
+    let a = records::new_id(now()).expect("id");
+    let b = records::new_id(now()).expect("id");
+    let c = records::new_id(now()).expect("id");
+    v.write(|tx, s| {
+        records::save_draft(tx, &a, &trip, &payload("mail", 1), &[], now(), s)?;
+        records::finalize(tx, &a, now(), s)?;
+        records::save_draft(
+            tx,
+            &b,
+            &trip,
+            &json!({"delivery": "counter", "photo": {"retakes": 2}}),
+            &[],
+            now(),
+            s,
+        )?;
+        records::finalize(tx, &b, now(), s)?;
+        records::save_draft(tx, &c, &trip, &json!({"name": "途中"}), &[], now(), s)
+    })
+    .expect("records");
+    let t = records::tally(v.conn(), &trip).expect("tally");
+    assert_eq!(
+        t,
+        records::TripTally {
+            finalized: 2,
+            incomplete: 1,
+            mailed: 1,
+            counter: 1,
+            photo_retakes: 3,
+            unsent: 2
+        }
+    );
+    assert!(records::application_id_taken(v.conn(), app, None).expect("check"));
+    assert!(
+        !records::application_id_taken(v.conn(), app, Some(&a)).expect("check"),
+        "a record is not its own duplicate"
+    );
+    // An amendment that makes it counter pickup moves it in the tally.
+    v.write(|tx, s| {
+        records::amend(
+            tx,
+            &a,
+            "転居予定が判明",
+            &payload("counter", 1),
+            &[],
+            now(),
+            s,
+        )
+    })
+    .expect("amend");
+    let t = records::tally(v.conn(), &trip).expect("tally");
+    assert_eq!((t.mailed, t.counter, t.finalized), (0, 2, 2));
+    let lines = records::trip_records(v.conn(), &trip).expect("lines");
+    assert_eq!(lines.len(), 3);
+    let line_a = lines.iter().find(|l| l.id == a).expect("a");
+    assert_eq!(
+        (line_a.version, line_a.outbox.as_deref()),
+        (2, Some("queued"))
+    );
+    // The purge keeps the tally.
+    for l in &lines {
+        if l.state == "finalized" {
+            v.write(|tx, _| records::mark_sent(tx, &l.id, l.version, now()))
+                .expect("sent");
+        }
+    }
+    v.purge(records::Retention::For(chrono::Duration::zero()), now())
+        .expect("purge");
+    let t = records::tally(v.conn(), &trip).expect("tally");
+    assert_eq!(
+        (t.finalized, t.counter, t.photo_retakes, t.unsent),
+        (2, 2, 3, 0)
+    );
+    assert!(
+        !records::application_id_taken(v.conn(), app, None).expect("check"),
+        "purged data is gone"
+    );
+}
+
+#[test]
+fn saving_without_photos_keeps_them_and_an_amendment_carries_them_over() {
+    let (_d, mut v) = signed_in();
+    let trip = trip(&mut v);
+    let id = records::new_id(now()).expect("id");
+    let original = [PhotoIn {
+        role: PhotoRole::Original,
+        bytes: JPEG,
+        media_type: "image/jpeg",
+    }];
+    v.write(|tx, s| records::save_draft(tx, &id, &trip, &json!({"n": 1}), &original, now(), s))
+        .expect("with photo");
+    v.write(|tx, s| records::save_draft(tx, &id, &trip, &json!({"n": 2}), &[], now(), s))
+        .expect("a later step saves no photo");
+    let count = |v: &Vault, version: i64| -> i64 {
+        v.conn()
+            .query_row(
+                "SELECT count(*) FROM record_photos WHERE record_id = ?1 AND record_version = ?2",
+                rusqlite::params![id, version],
+                |r| r.get(0),
+            )
+            .expect("count")
+    };
+    assert_eq!(count(&v, 1), 1, "the photo stays with the draft");
+    v.write(|tx, s| records::finalize(tx, &id, now(), s))
+        .expect("finalize");
+    v.write(|tx, s| records::amend(tx, &id, "住所の訂正", &json!({"n": 3}), &[], now(), s))
+        .expect("amend");
+    assert_eq!(count(&v, 2), 1, "the amendment carries the photo over");
+    assert!(records::intact(v.conn(), &id, 2).expect("check"));
 }

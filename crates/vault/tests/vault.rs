@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use outreach_keys::{KdfParams, PasswordWrap, SecretKey};
-use outreach_vault::{Policy, RosterEntry, Vault, VaultError, audit, keyring_path};
+use outreach_vault::{CipherProfile, Policy, RosterEntry, Vault, VaultError, audit, keyring_path};
 
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
@@ -520,4 +520,58 @@ fn vault_entry_with_new_wrap(t: &Tablet, id: &str, old: &str, new: &str) -> Rost
         public_key: serde_json::from_value(copy["public_key"].clone()).expect("public key"),
         wrap: PasswordWrap::wrap(&secret, new, KdfParams::FOR_TESTS, id.as_bytes()).expect("wrap"),
     }
+}
+
+#[test]
+fn a_vault_made_with_sqlcipher_defaults_and_an_older_keyring_still_opens() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("vault.db");
+    let office = SecretKey::generate().expect("office key");
+    Vault::create_with(
+        &path,
+        &office.public_key(),
+        &[staff("s001", "太田花子", "hanako-pass")],
+        t0(),
+        CipherProfile::Sqlcipher4Defaults,
+    )
+    .expect("create");
+    // A keyring written before the page layout was recorded has no `cipher` field.
+    let ring = keyring_path(&path);
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&ring).expect("read")).expect("json");
+    json.as_object_mut().expect("object").remove("cipher");
+    std::fs::write(&ring, serde_json::to_vec(&json).expect("json")).expect("write");
+    let v = Vault::sign_in(&path, "s001", "hanako-pass", t0(), Policy::default())
+        .expect("an older vault opens with SQLCipher's defaults");
+    assert_eq!(v.cipher(), CipherProfile::Sqlcipher4Defaults);
+    assert_eq!(v.staff_name().expect("name"), "太田花子");
+}
+
+#[test]
+fn new_vaults_use_16k_pages_with_hmac_sha256() {
+    let t = tablet();
+    let v =
+        Vault::sign_in(&t.path, "s001", "hanako-pass", t0(), Policy::default()).expect("sign in");
+    assert_eq!(v.cipher(), CipherProfile::CURRENT);
+    // SQLCipher answers `PRAGMA page_size` with its cipher page size, as text.
+    let page: String = v
+        .conn()
+        .query_row("PRAGMA cipher_page_size", [], |r| r.get(0))
+        .expect("page size");
+    assert_eq!(page, "16384");
+    // The file itself: without the profile's pragmas the right key does not open it.
+    let conn = outreach_vault::Connection::open(&t.path).expect("open");
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+        .expect("quiet");
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"x'{}'\";",
+        v.data_key().to_hex().as_str()
+    ))
+    .expect("key");
+    assert!(
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r
+            .get::<_, i64>(0))
+            .is_err(),
+        "SQLCipher's defaults must not read a vault made with the vault profile"
+    );
 }

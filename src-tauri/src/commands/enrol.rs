@@ -138,7 +138,7 @@ pub async fn enrol(
     if let Err(e) = office.link_to(&code.server_url, code.spki_pin.as_deref()) {
         tracing::error!(error = %e, "the office client after enrolment");
     }
-    let signed = super::session::open_session(&session, &sync, vault, staff_name)?;
+    let signed = super::session::open_session(&session, &sync, &office, vault, staff_name)?;
     tracing::info!("tablet enrolled; first staff member signed in");
     Ok(signed)
 }
@@ -254,6 +254,10 @@ fn enrol_error(e: EnrolError) -> IpcError {
         EnrolError::Api(ApiError::Server(_)) | EnrolError::Unreadable(_) => error(
             "office_failed",
             "事務所サーバーでエラーが発生しました。しばらく待ってから、もう一度お試しください。",
+        ),
+        EnrolError::WeakKdf(_) => error(
+            "weak_key_wrap",
+            "事務所サーバーから届いた職員の鍵の保護が弱すぎるため、この端末では使えません。事務所に連絡してください。",
         ),
         other => {
             tracing::error!(error = %other, "enrolment failed");

@@ -1,6 +1,7 @@
 //! The app's commands, grouped by area. Each is one call into `crates/` plus an error
 //! conversion.
 
+mod capture;
 mod enrol;
 mod session;
 mod status;
@@ -20,6 +21,18 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         enrol::enrol,
         enrol::decode_qr,
         sync::sync_status,
-        sync::sync_now
+        sync::sync_now,
+        capture::trips_today,
+        capture::create_trip,
+        capture::trip_detail,
+        capture::capture_options,
+        capture::check_record,
+        capture::save_record,
+        capture::finalize_record,
+        capture::open_record,
+        capture::amend_record,
+        capture::application_id_from_qr,
+        capture::wareki_to_date,
+        capture::lookup_postal
     ]
 }

@@ -6,7 +6,7 @@ use tauri::State;
 
 use crate::ipc::{IpcError, SignInRequest, SignedIn};
 use crate::sync::SyncControl;
-use crate::{AppConfig, Session};
+use crate::{AppConfig, Office, Session};
 
 /// Checks a staff member's ID and password offline and opens the vault for them.
 /// Argon2id takes a good part of a second by design, so it runs off the UI thread.
@@ -16,6 +16,7 @@ pub async fn sign_in(
     config: State<'_, AppConfig>,
     session: State<'_, Session>,
     sync: State<'_, SyncControl>,
+    office: State<'_, Office>,
 ) -> Result<SignedIn, IpcError> {
     let path = config.vault_path.clone().ok_or_else(IpcError::internal)?;
     let SignInRequest { staff_id, password } = request;
@@ -27,7 +28,7 @@ pub async fn sign_in(
     .await
     .map_err(|_| IpcError::internal())?;
     let (vault, staff_name) = opened.map_err(sign_in_error)?;
-    let signed = open_session(&session, &sync, vault, staff_name)?;
+    let signed = open_session(&session, &sync, &office, vault, staff_name)?;
     tracing::info!("staff signed in");
     Ok(signed)
 }
@@ -38,9 +39,16 @@ pub async fn sign_in(
 pub(super) fn open_session(
     session: &Session,
     sync: &SyncControl,
+    office: &Office,
     vault: Vault,
     staff_name: String,
 ) -> Result<SignedIn, IpcError> {
+    // The status bar learns the enrolled office now, not at the sync task's next tick.
+    if let Ok(Some(e)) = outreach_vault::outbox::enrolment(vault.conn())
+        && let Err(err) = office.link_to(&e.server_url, e.spki_pin.as_deref())
+    {
+        tracing::error!(error = %err, "the enrolled office's client could not be made");
+    }
     let signed = SignedIn {
         staff_id: vault.staff_id().to_owned(),
         staff_name,

@@ -22,6 +22,548 @@ hasVault: boolean,
  * Seconds without a touch or a key after which the app locks itself.
  */
 idleLockSeconds: number, };
+export type AmendRequest = { 
+/**
+ * Record UUID.
+ */
+recordId: string, 
+/**
+ * Why (required).
+ */
+reason: string, 
+/**
+ * The changed fields.
+ */
+record: ApplicantRecord, };
+export type ApplicantRecord = { 
+/**
+ * Always [`FORMAT`].
+ */
+format: string, 
+/**
+ * The trip.
+ */
+trip: TripRef | null, 
+/**
+ * 申請書ID, 23 digits once valid.
+ */
+applicationId: string, 
+/**
+ * How it was confirmed.
+ */
+applicationIdSource: IdSource | null, 
+/**
+ * 氏名, exactly as typed.
+ */
+name: string, 
+/**
+ * フリガナ, full-width katakana.
+ */
+kana: string, 
+/**
+ * 生年月日.
+ */
+birthDate: string | null, 
+/**
+ * 性別.
+ */
+sex: Sex | null, 
+/**
+ * 郵便番号 `NNN-NNNN`.
+ */
+postalCode: string, 
+/**
+ * 住所.
+ */
+address: string, 
+/**
+ * 電話番号, digits and hyphens.
+ */
+phone: string, 
+/**
+ * 電子証明書.
+ */
+certificates: Certificates, 
+/**
+ * 点字表記.
+ */
+braille: boolean, 
+/**
+ * 顔認証マイナンバーカード.
+ */
+faceAuthCard: boolean, 
+/**
+ * 成年被後見人.
+ */
+adultWard: boolean, 
+/**
+ * 法定代理人, when needed.
+ */
+representative: Representative | null, 
+/**
+ * 本人確認 (mode 受付).
+ */
+identity: IdentityCheck | null, 
+/**
+ * 郵送の条件 (mode 受付).
+ */
+mailing: MailingConditions | null, 
+/**
+ * 郵送 or 窓口受取 (filled by [`check`]).
+ */
+delivery: Delivery | null, 
+/**
+ * Why 窓口受取 (filled by [`check`]).
+ */
+counterReasons: Array<CounterReason>, 
+/**
+ * The photo's checks and exception.
+ */
+photo: PhotoInfo | null, 
+/**
+ * 備考.
+ */
+notes: string, };
+export type CaptureOptions = { 
+/**
+ * Every identity document.
+ */
+documents: Array<DocumentOption>, 
+/**
+ * The city's rule in force (the office's, or the standard one before the first sync).
+ */
+ruleName: string, 
+/**
+ * Each reason for 窓口受取 with its Japanese sentence.
+ */
+counterReasons: Array<CounterReasonOption>, };
+export type Certificates = { 
+/**
+ * 署名用電子証明書 (never for under-15s).
+ */
+signature: boolean, 
+/**
+ * 利用者証明用電子証明書.
+ */
+userAuth: boolean, };
+export type Checked = { 
+/**
+ * The record cleaned and with its derived fields filled; fields that could not be
+ * stored are empty here.
+ */
+record: ApplicantRecord, 
+/**
+ * Problems, field by field.
+ */
+issues: Array<FieldIssue>, 
+/**
+ * Age at the trip date.
+ */
+age: number | null, 
+/**
+ * 生年月日 in 和暦 and 西暦, e.g. `平成24年5月6日（2012年5月6日）`.
+ */
+birthDisplay: string | null, 
+/**
+ * A 法定代理人 section is needed (under 15 or 成年被後見人).
+ */
+needsRepresentative: boolean, 
+/**
+ * The identity rule's verdict (mode 受付).
+ */
+identity: RuleOutcome | null, 
+/**
+ * Nothing stops finalizing.
+ */
+ready: boolean, };
+export type CounterReason = "supportMode" | "identityNotMet" | "notInPerson" | "forwarding" | "movePlanned" | "noPinConsent" | "oldCardKept" | "noPinRequest" | "relationshipProofMissing";
+export type CounterReasonOption = { 
+/**
+ * Reason.
+ */
+code: CounterReason, 
+/**
+ * What the record says.
+ */
+label: string, };
+export type Delivery = "mail" | "counter";
+export type DocList = "A" | "B" | "notice";
+export type Document = "myNumberCard" | "jukiCardWithPhoto" | "driversLicence" | "drivingHistory" | "passport" | "physicalDisability" | "mentalDisability" | "ryoiku" | "residenceCard" | "specialPermanent" | "temporaryRefuge" | "provisionalStay" | "healthInsurance" | "medicalCertificate" | "pension" | "bankbook" | "employeeId" | "studentId" | "licence" | "photoCertificate" | "notificationCard";
+export type DocumentOption = { 
+/**
+ * Document.
+ */
+code: Document, 
+/**
+ * Its name.
+ */
+label: string, 
+/**
+ * A, B or notice.
+ */
+list: DocList, };
+export type FieldIssue = { 
+/**
+ * The field's JSON path, e.g. `kana`, `representative.name`.
+ */
+field: string, 
+/**
+ * Invalid, missing or warning.
+ */
+kind: IssueKind, 
+/**
+ * What staff read.
+ */
+message: string, };
+export type IdSource = "qr" | "typed";
+export type IdentityCheck = { 
+/**
+ * Documents ticked.
+ */
+documents: Array<Document>, 
+/**
+ * The rule they were checked against (filled by [`check`]).
+ */
+ruleName: string, 
+/**
+ * Whether they met it (filled by [`check`]).
+ */
+satisfied: boolean, 
+/**
+ * What was missing, in Japanese (filled by [`check`]).
+ */
+missing: string | null, 
+/**
+ * Staff ID of the checker (filled by the tablet).
+ */
+checkedBy: string, 
+/**
+ * When (RFC 3339, filled by the tablet).
+ */
+checkedAt: string, };
+export type IssueKind = "invalid" | "missing" | "warning";
+export type MailingConditions = { 
+/**
+ * The applicant attended in person (no voluntary proxy).
+ */
+inPerson: boolean | null, 
+/**
+ * No mail forwarding request (転送届) is in place.
+ */
+noForwarding: boolean | null, 
+/**
+ * No move is planned in the coming months.
+ */
+noMovePlanned: boolean | null, 
+/**
+ * Agrees that city staff set the PINs.
+ */
+pinConsent: boolean | null, 
+/**
+ * The old card.
+ */
+oldCard: OldCard | null, 
+/**
+ * The sealed 暗証番号設定依頼書 was received (yes/no only; no PIN is ever typed).
+ */
+pinRequestReceived: boolean | null, };
+export type Mode = "uketsuke" | "support";
+export type NewTripRequest = { 
+/**
+ * 企業・施設名.
+ */
+siteName: string, 
+/**
+ * Its address.
+ */
+siteAddress: string, 
+/**
+ * 受付 or サポート.
+ */
+mode: Mode, 
+/**
+ * Applicants expected, if known.
+ */
+expectedCount: number | null, };
+export type PostalAddress = { 
+/**
+ * 都道府県 + 市区町村 + 町域, ready for the address field.
+ */
+address: string, 
+/**
+ * Japan Post's remark on the town (e.g. 「1〜19丁目」), to tell choices apart.
+ */
+note: string, };
+export type OldCard = "returned" | "lost" | "notReturned";
+export type PhotoException = "infant" | "disability" | "headCovering";
+export type PhotoInfo = { 
+/**
+ * An allowed exception, if any.
+ */
+exception: PhotoException | null, 
+/**
+ * How many times it was retaken.
+ */
+retakes: number, 
+/**
+ * Names of checks that warned.
+ */
+warnings: Array<string>, 
+/**
+ * Names of checks that failed.
+ */
+failures: Array<string>, };
+export type RecordCheck = { 
+/**
+ * The record's UUID, once saved.
+ */
+recordId: string | null, 
+/**
+ * The rules' verdict, field by field.
+ */
+checked: Checked, 
+/**
+ * Another record on this tablet has the same 申請書ID.
+ */
+duplicateApplicationId: boolean, };
+export type RecordInput = { 
+/**
+ * The trip it is taken at.
+ */
+tripId: string, 
+/**
+ * The record's UUID once it was first saved.
+ */
+recordId: string | null, 
+/**
+ * The fields as typed.
+ */
+record: ApplicantRecord, };
+export type RecordLineView = { 
+/**
+ * Record UUID.
+ */
+id: string, 
+/**
+ * Newest version.
+ */
+version: number, 
+/**
+ * `draft`, `finalized`, `sent` or `purged`.
+ */
+state: string, 
+/**
+ * Where sync stands, in Japanese (下書き, 送信待ち, 送信中, 受領確認待ち, 送信済み, 失敗, 消去済み).
+ */
+syncLabel: string, 
+/**
+ * 申請書ID (empty once purged).
+ */
+applicationId: string, 
+/**
+ * 氏名 (empty once purged).
+ */
+name: string, 
+/**
+ * `mail` or `counter`, once known.
+ */
+delivery: Delivery | null, 
+/**
+ * When it was started, Japan time `HH:MM`.
+ */
+startedAt: string, };
+export type RecordView = { 
+/**
+ * Record UUID.
+ */
+recordId: string, 
+/**
+ * The trip.
+ */
+tripId: string, 
+/**
+ * `draft`, `finalized`, `sent` or `purged`.
+ */
+state: string, 
+/**
+ * The newest version checked against the rules.
+ */
+check: RecordCheck, 
+/**
+ * Every version, oldest first.
+ */
+versions: Array<VersionView>, };
+export type Relationship = "parent" | "guardian" | "other";
+export type RelationshipProof = "sameHousehold" | "sameHonseki" | "shown" | "missing";
+export type Representative = { 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * Reading.
+ */
+kana: string, 
+/**
+ * Relationship.
+ */
+relationship: Relationship | null, 
+/**
+ * For `Other`: what it is.
+ */
+relationshipNote: string, 
+/**
+ * The representative's own identity documents.
+ */
+documents: Array<Document>, 
+/**
+ * Proof of the relationship.
+ */
+relationshipProof: RelationshipProof | null, };
+export type RuleOutcome = { 
+/**
+ * Enough documents were shown.
+ */
+satisfied: boolean, 
+/**
+ * What is still missing, in plain Japanese.
+ */
+missing: string | null, };
+export type Sex = "male" | "female";
+export type TallyView = { 
+/**
+ * Records finalized.
+ */
+finalized: number, 
+/**
+ * Records started and not finalized.
+ */
+incomplete: number, 
+/**
+ * Cards to be mailed.
+ */
+mailed: number, 
+/**
+ * 窓口受取.
+ */
+counter: number, 
+/**
+ * Photo retakes.
+ */
+photoRetakes: number, 
+/**
+ * Finalized, not yet confirmed by the office.
+ */
+unsent: number, };
+export type TripDetail = { 
+/**
+ * The trip.
+ */
+trip: TripView, 
+/**
+ * Its records, newest first.
+ */
+records: Array<RecordLineView>, };
+export type TripRef = { 
+/**
+ * The trip's UUID.
+ */
+id: string, 
+/**
+ * 企業・施設名.
+ */
+siteName: string, 
+/**
+ * Its address.
+ */
+siteAddress: string, 
+/**
+ * The day.
+ */
+date: string, 
+/**
+ * 受付 or サポート.
+ */
+mode: Mode, };
+export type TripView = { 
+/**
+ * UUID.
+ */
+id: string, 
+/**
+ * 企業・施設名.
+ */
+siteName: string, 
+/**
+ * Its address.
+ */
+siteAddress: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+date: string, 
+/**
+ * The date in 和暦 and 西暦.
+ */
+dateDisplay: string, 
+/**
+ * 受付 or サポート.
+ */
+mode: Mode, 
+/**
+ * Applicants expected, if known.
+ */
+expectedCount: number | null, 
+/**
+ * Pushed by the office (else made on this tablet).
+ */
+fromOffice: boolean, 
+/**
+ * Staff IDs the office assigned.
+ */
+staff: Array<string>, 
+/**
+ * Its figures so far.
+ */
+tally: TallyView, };
+export type TripsToday = { 
+/**
+ * Today, `YYYY-MM-DD` (Japan time).
+ */
+date: string, 
+/**
+ * Today in 和暦 and 西暦.
+ */
+dateDisplay: string, 
+/**
+ * The trips, by site.
+ */
+trips: Array<TripView>, 
+/**
+ * The whole day's figures, split by mode.
+ */
+uketsuke: TallyView, 
+/**
+ * サポート trips' figures.
+ */
+support: TallyView, };
+export type VersionView = { 
+/**
+ * 1, 2, …
+ */
+version: number, 
+/**
+ * Why it was amended (not for version 1).
+ */
+amendReason: string | null, 
+/**
+ * Who wrote it.
+ */
+createdBy: string, 
+/**
+ * Its fields.
+ */
+record: ApplicantRecord, };
 export type EnrolRequest = { 
 /**
  * The enrolment QR code's JSON text, as pasted or scanned; never logged.

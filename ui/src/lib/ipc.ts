@@ -3,7 +3,25 @@
  * and every rejection leaves this module as an `IpcError` whose `message` can be shown to staff.
  */
 import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
-import type { AppInfo, EnrolRequest, IpcError, ServerStatus, SignedIn, SignInRequest, SyncStatus } from './bindings';
+import type {
+  AmendRequest,
+  AppInfo,
+  CaptureOptions,
+  EnrolRequest,
+  IpcError,
+  NewTripRequest,
+  PostalAddress,
+  RecordCheck,
+  RecordInput,
+  RecordView,
+  ServerStatus,
+  SignedIn,
+  SignInRequest,
+  SyncStatus,
+  TripDetail,
+  TripView,
+  TripsToday,
+} from './bindings';
 import { t } from './i18n/ja';
 
 /** The error used when a rejection is not an `IpcError` (a panic message, a missing command, a bug). */
@@ -97,4 +115,64 @@ export async function decodeQr(luma: Uint8Array, width: number, height: number):
   } catch (reason) {
     throw toIpcError(reason);
   }
+}
+
+/** Today's trips with each one's tally, and the day's totals by mode. */
+export function tripsToday(): Promise<TripsToday> {
+  return call<TripsToday>('trips_today');
+}
+
+/** Makes a trip for today on this tablet (when the office pushed none). */
+export function createTrip(request: NewTripRequest): Promise<TripView> {
+  return call<TripView>('create_trip', { request });
+}
+
+/** A trip and its records (newest first) with each one's sync state. */
+export function tripDetail(tripId: string): Promise<TripDetail> {
+  return call<TripDetail>('trip_detail', { tripId });
+}
+
+/** The identity documents, the rule in force and the 窓口受取 reasons. */
+export function captureOptions(): Promise<CaptureOptions> {
+  return call<CaptureOptions>('capture_options');
+}
+
+/** What the rules say about the record on screen; writes nothing. */
+export function checkRecord(input: RecordInput): Promise<RecordCheck> {
+  return call<RecordCheck>('check_record', { input });
+}
+
+/** Saves the record on screen as a draft; resolves once it is on disk. */
+export function saveRecord(input: RecordInput): Promise<RecordCheck> {
+  return call<RecordCheck>('save_record', { input });
+}
+
+/** Finalizes a saved draft when nothing stops it; resolves with the verdict either way. */
+export function finalizeRecord(recordId: string): Promise<RecordCheck> {
+  return call<RecordCheck>('finalize_record', { recordId });
+}
+
+/** Opens a record with all its versions (audited for finalized records). */
+export function openRecord(recordId: string): Promise<RecordView> {
+  return call<RecordView>('open_record', { recordId });
+}
+
+/** Amends a finalized record with a reason; the earlier version stays. */
+export function amendRecord(request: AmendRequest): Promise<RecordCheck> {
+  return call<RecordCheck>('amend_record', { request });
+}
+
+/** The 申請書ID inside a QR code's text; rejects with a message when it holds none. */
+export function applicationIdFromQr(text: string): Promise<string> {
+  return call<string>('application_id_from_qr', { text });
+}
+
+/** A 和暦 date as `YYYY-MM-DD`; rejects with a message for an impossible date. */
+export function warekiToDate(era: string, year: number, month: number, day: number): Promise<string> {
+  return call<string>('wareki_to_date', { era, year, month, day });
+}
+
+/** The addresses a 郵便番号 stands for (offline data). */
+export function lookupPostal(code: string): Promise<PostalAddress[]> {
+  return call<PostalAddress[]>('lookup_postal', { code });
 }
