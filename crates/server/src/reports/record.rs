@@ -210,6 +210,79 @@ mod tests {
         );
     }
 
+    /// The tablet's own record type (outreach-domain), serialized as the tablet sends
+    /// it, reads with every field the office uses.
+    #[test]
+    fn a_record_as_the_tablet_writes_it_reads_back() {
+        use outreach_domain::record::{
+            Delivery, IdentityCheck, PhotoException, PhotoInfo, TripRef,
+        };
+        use outreach_domain::{ApplicantRecord, Mode};
+        let record = ApplicantRecord {
+            trip: Some(TripRef {
+                id: "t1".into(),
+                site_name: "株式会社スバル太田工場".into(),
+                site_address: "群馬県太田市".into(),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+                mode: Mode::Uketsuke,
+            }),
+            application_id: "12345678901234567890123".into(),
+            name: "太田 花子".into(),
+            postal_code: "373-0853".into(),
+            address: "群馬県太田市浜町2-35".into(),
+            identity: Some(IdentityCheck {
+                satisfied: false,
+                missing: Some("B書類があと1点必要です".into()),
+                ..Default::default()
+            }),
+            delivery: Some(Delivery::Counter),
+            photo: Some(PhotoInfo {
+                exception: Some(PhotoException::Infant),
+                retakes: 3,
+                warnings: vec!["shadow".into()],
+                failures: vec![],
+            }),
+            ..Default::default()
+        };
+        let payload = serde_json::to_string(&record).expect("JSON");
+        let f = RecordFacts::of(&held(&payload, None));
+        assert_eq!(
+            (
+                f.date.as_str(),
+                f.site.as_str(),
+                f.mode.as_str(),
+                f.delivery.as_str()
+            ),
+            (
+                "2026-11-20",
+                "株式会社スバル太田工場",
+                "uketsuke",
+                "counter"
+            ),
+            "{payload}"
+        );
+        assert_eq!(
+            (f.retakes, f.photo_exception.as_deref()),
+            (3, Some("infant"))
+        );
+        assert_eq!(f.documents_satisfied, Some(false));
+        assert_eq!(f.documents_missing, "B書類があと1点必要です");
+        assert!(f.has_application_id());
+        assert_eq!(
+            (f.postal_code.as_str(), f.address.as_str()),
+            ("373-0853", "群馬県太田市浜町2-35")
+        );
+        assert_eq!(
+            f.issues(1),
+            [
+                "photo_warning",
+                "photo_exception",
+                "documents_missing",
+                "counter_pickup"
+            ]
+        );
+    }
+
     #[test]
     fn the_payload_trip_wins_over_the_planned_trip() {
         let trip = outreach_protocol::sync::Trip {
