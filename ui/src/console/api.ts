@@ -106,8 +106,11 @@ export const api = {
   trips: (from?: string, to?: string) => call<{ trips: TripSummary[] }>('GET', '/trips' + q({ from, to })),
   createTrip: (t: TripInput) => call<Trip>('POST', '/trips', t),
   updateTrip: (id: string, t: TripInput) => call<Trip>('PUT', `/trips/${encodeURIComponent(id)}`, t),
-  review: (p: { tripId?: string; flagged?: boolean }) =>
-    call<{ items: ReviewItem[] }>('GET', '/review' + q({ tripId: p.tripId, flagged: p.flagged ? 'true' : undefined })),
+  review: (p: { tripId?: string; flagged?: boolean; from?: string; to?: string }) =>
+    call<{ items: ReviewItem[] }>(
+      'GET',
+      '/review' + q({ tripId: p.tripId, from: p.from, to: p.to, flagged: p.flagged ? 'true' : undefined }),
+    ),
   record: (id: string) => call<RecordDetail>('GET', `/records/${encodeURIComponent(id)}`),
   setStage: (id: string, stage: string) => call<void>('POST', `/records/${encodeURIComponent(id)}/stage`, { stage }),
   photoUrl: (sha256: string) => `${BASE}/photos/${sha256}`,

@@ -24,7 +24,7 @@ export const t = {
     arrived: '受信', flagged: '要確認', create: '出張を登録', created: '出張を登録しました。タブレットは次の同期で受け取ります。',
     edit: '編集', save: '変更を保存', cancel: 'やめる', records: '記録を見る', updated: '出張を変更しました。タブレットは次の同期で受け取ります。',
   },
-  review: { title: '受付記録の確認', allTrips: 'すべての出張', onlyFlagged: '要確認のみ', none: '記録はありません。', photos: '写真', history: '訂正履歴', stage: '状況', open: '開く', close: '閉じる', fields: '変更された項目', reason: '理由' },
+  review: { title: '受付記録の確認', from: '開始日', to: '終了日', allTrips: 'すべての出張', onlyFlagged: '要確認のみ', none: '記録はありません。', photos: '写真', history: '訂正履歴', stage: '状況', open: '開く', close: '閉じる', fields: '変更された項目', reason: '理由' },
   cards: {
     title: 'カード到着・発送', label: '便名', deliveredOn: '納品日', ids: '申請書ID（1行に1件、スキャン可）', add: '照合して登録',
     csv: 'CSVで取り込む（UTF-8、「申請書ID」列）', importCsv: 'CSVを取り込む', deadline: '発送期限', overdue: '期限超過', matched: '照合', unmatched: '該当なし',

@@ -27,6 +27,8 @@ use crate::{AppError, AppState};
 
 /// Days from delivery to the mailing deadline.
 pub const MAILING_DAYS: i64 = 14;
+/// Days the review queue shows when asked for no trip and no dates.
+pub const REVIEW_DAYS: i64 = 60;
 /// Days from application to destruction of an unclaimed card (about a year).
 pub const DESTROY_DAYS: i64 = 365;
 
@@ -256,9 +258,10 @@ fn review_item(r: &HeldRecord) -> ReviewItem {
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewQuery {
-    /// Only this trip.
+    /// Only this trip (then every date).
     pub trip_id: Option<String>,
-    /// First day (YYYY-MM-DD).
+    /// First day (YYYY-MM-DD); without a trip or dates, the last
+    /// [`REVIEW_DAYS`] days.
     pub from: Option<String>,
     /// Last day (YYYY-MM-DD).
     pub to: Option<String>,
@@ -283,6 +286,12 @@ pub async fn review(
             check_date("from", &a)?;
             check_date("to", &b)?;
             Some((a, b))
+        }
+        // A year brings tens of thousands of records: without a trip the queue is
+        // the recent weeks unless asked otherwise.
+        (None, None) if q.trip_id.is_none() => {
+            let today = today();
+            Some((shift(&today, -REVIEW_DAYS), today))
         }
         (None, None) => None,
         _ => {

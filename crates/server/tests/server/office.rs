@@ -142,8 +142,28 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             r.text().await.unwrap_or_default()
         );
 
-        let review: ReviewList = clerk
+        let recent: ReviewList = clerk
             .get("/api/v1/console/review")
+            .await
+            .json()
+            .await
+            .expect("recent");
+        let today = (chrono::Utc::now() + chrono::Duration::hours(9))
+            .format("%Y-%m-%d")
+            .to_string();
+        let sixty_days_ago = (chrono::Utc::now() + chrono::Duration::hours(9)
+            - chrono::Duration::days(60))
+        .format("%Y-%m-%d")
+        .to_string();
+        assert!(
+            recent
+                .items
+                .iter()
+                .all(|i| i.date >= sixty_days_ago && i.date <= today),
+            "{storage:?}: without a trip or dates the queue is the last 60 days"
+        );
+        let review: ReviewList = clerk
+            .get("/api/v1/console/review?from=2026-11-01&to=2026-11-30")
             .await
             .json()
             .await
@@ -170,7 +190,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             "the document rule not met is flagged"
         );
         let flagged: ReviewList = clerk
-            .get("/api/v1/console/review?flagged=true")
+            .get("/api/v1/console/review?from=2026-11-01&to=2026-11-30&flagged=true")
             .await
             .json()
             .await
@@ -217,7 +237,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             .await;
         assert_eq!(r.status(), 422);
         let review: ReviewList = clerk
-            .get("/api/v1/console/review")
+            .get("/api/v1/console/review?from=2026-11-01&to=2026-11-30")
             .await
             .json()
             .await
@@ -365,7 +385,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             .await;
         assert_eq!(r.status(), 204);
         let stages: ReviewList = clerk
-            .get("/api/v1/console/review")
+            .get("/api/v1/console/review?from=2026-11-01&to=2026-11-30")
             .await
             .json()
             .await
