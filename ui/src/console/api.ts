@@ -132,6 +132,8 @@ export const api = {
   tally: (date: string) => call<Tally>('GET', '/tally' + q({ date })),
   addCounter: (c: { onDate: string; place: string; kind: string; detail: string; count: number }) =>
     call<CounterCase>('POST', '/counter-cases', c),
+  deleteCounter: (id: string) => call<void>('DELETE', `/counter-cases/${encodeURIComponent(id)}`),
+  deletePhone: (id: string) => call<void>('DELETE', `/phone-enquiries/${encodeURIComponent(id)}`),
   addPhone: (p: { onDate: string; topic: string; answer: string }) => call<PhoneEnquiry>('POST', '/phone-enquiries', p),
   report: (p: ReportParams) => call<Report>('GET', '/reports' + q({ ...p })),
   reportFileUrl: (p: ReportParams, format: string) => `${BASE}/reports/file` + q({ ...p, format }),

@@ -37,7 +37,7 @@ export const t = {
   },
   tally: {
     title: '窓口・電話', date: '日付', place: '窓口', kind: '区分', issueSupport: '交付等支援', other: 'その他', detail: '内訳', count: '件数',
-    addCounter: '窓口対応を記録', topic: '内容', answer: '回答', addPhone: '電話対応を記録', counter: '窓口対応', phone: '電話対応',
+    addCounter: '窓口対応を記録', topic: '内容', answer: '回答', addPhone: '電話対応を記録', counter: '窓口対応', phone: '電話対応', remove: '取消',
   },
   reports: { title: '報告書', daily: '日次', monthly: '月次', completion: '完了（契約期間）', from: '開始日', to: '終了日', date: '日付', month: '月', show: '表示', download: 'ダウンロード', perDay: '申請件数（日別）', perSite: '申請件数（会場別）' },
   photoRole: { original: '撮影時の写真', digital: '申請用（データ）', print: '印刷用' } as Record<string, string>,

@@ -1073,6 +1073,42 @@ pub async fn add_phone_enquiry(
     Ok((StatusCode::CREATED, Json(p)))
 }
 
+/// Removes a counter case entered by mistake (audited).
+#[utoipa::path(
+    delete, path = "/console/counter-cases/{id}", tag = "console", security(("console" = [])),
+    params(("id" = String, Path, description = "Counter case ID")),
+    responses((status = 204, description = "Removed"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn delete_counter_case(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    if !state.store.delete_counter_case(&id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit(&state, &session, "counter_case_deleted", &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a phone enquiry entered by mistake (audited).
+#[utoipa::path(
+    delete, path = "/console/phone-enquiries/{id}", tag = "console", security(("console" = [])),
+    params(("id" = String, Path, description = "Phone enquiry ID")),
+    responses((status = 204, description = "Removed"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn delete_phone_enquiry(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    if !state.store.delete_phone_enquiry(&id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit(&state, &session, "phone_enquiry_deleted", &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `?date=`.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

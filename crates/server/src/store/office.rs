@@ -170,6 +170,12 @@ pub trait OfficeStore: Send + Sync {
     /// Stores a phone enquiry.
     async fn insert_phone_enquiry(&self, p: &PhoneEnquiry, now: &str) -> Result<(), StoreError>;
 
+    /// Deletes a counter case entered by mistake; false if there was none.
+    async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError>;
+
+    /// Deletes a phone enquiry entered by mistake; false if there was none.
+    async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError>;
+
     /// Counter cases on `[from, to]`, by date then entry.
     async fn counter_cases(&self, from: &str, to: &str) -> Result<Vec<CounterCase>, StoreError>;
 

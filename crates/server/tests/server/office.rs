@@ -494,6 +494,39 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             .await
             .expect("tally");
         assert_eq!((tally.counter.len(), tally.phone.len()), (2, 1));
+        // A mistaken entry is removed (and audited); removing it twice is a 404.
+        let r = clerk.post("/api/v1/console/counter-cases", json!({"onDate": DAY, "place": "本庁舎窓口", "kind": "issue_support", "detail": "", "count": 99})).await;
+        let mistake: outreach_protocol::console::CounterCase = r.json().await.expect("case");
+        let delete = |path: String| {
+            clerk
+                .http
+                .delete(format!("{}{path}", clerk.base))
+                .header(COOKIE, &clerk.cookie)
+                .send()
+        };
+        let r = delete(format!("/api/v1/console/counter-cases/{}", mistake.case_id))
+            .await
+            .expect("answers");
+        assert_eq!(r.status(), 204);
+        let r = delete(format!("/api/v1/console/counter-cases/{}", mistake.case_id))
+            .await
+            .expect("answers");
+        assert_eq!(r.status(), 404);
+        let r = delete("/api/v1/console/phone-enquiries/no-such-id".to_owned())
+            .await
+            .expect("answers");
+        assert_eq!(r.status(), 404);
+        let tally: Tally = clerk
+            .get(&format!("/api/v1/console/tally?date={DAY}"))
+            .await
+            .json()
+            .await
+            .expect("tally");
+        assert_eq!(
+            tally.counter.len(),
+            2,
+            "{storage:?}: the mistaken 99 is gone"
+        );
 
         // Reports, as JSON for the console and as files.
         let report: Report = clerk
@@ -606,6 +639,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             "returned_contact_added",
             "returned_collected",
             "counter_case_added",
+            "counter_case_deleted",
             "phone_enquiry_added",
             "report_viewed",
             "report_exported",

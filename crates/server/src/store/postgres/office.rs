@@ -415,6 +415,25 @@ impl OfficeStore for PostgresStore {
         Ok(())
     }
 
+    async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .execute("DELETE FROM counter_cases WHERE case_id = $1", &[&case_id])
+            .await?
+            > 0)
+    }
+
+    async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .execute(
+                "DELETE FROM phone_enquiries WHERE enquiry_id = $1",
+                &[&enquiry_id],
+            )
+            .await?
+            > 0)
+    }
+
     async fn counter_cases(&self, from: &str, to: &str) -> Result<Vec<CounterCase>, StoreError> {
         let client = self.client().await?;
         let rows = client

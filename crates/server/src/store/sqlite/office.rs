@@ -432,6 +432,20 @@ impl OfficeStore for SqliteStore {
         .await
     }
 
+    async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError> {
+        let id = case_id.to_owned();
+        self.with(move |c| Ok(c.execute("DELETE FROM counter_cases WHERE case_id = ?1", [id])? > 0))
+            .await
+    }
+
+    async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError> {
+        let id = enquiry_id.to_owned();
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM phone_enquiries WHERE enquiry_id = ?1", [id])? > 0)
+        })
+        .await
+    }
+
     async fn counter_cases(&self, from: &str, to: &str) -> Result<Vec<CounterCase>, StoreError> {
         let (from, to) = (from.to_owned(), to.to_owned());
         self.with(move |c| {
