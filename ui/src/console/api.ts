@@ -157,3 +157,54 @@ export function japanTime(rfc3339: string): string {
   const t = Date.parse(rfc3339);
   return Number.isNaN(t) ? rfc3339 : new Date(t + 9 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
 }
+
+const FIELD: Record<string, string> = {
+  siteName: '会場',
+  siteAddress: '会場住所',
+  tripDate: '日付',
+  expectedCount: '予定人数',
+  staffIds: '担当職員ID',
+  label: '便名',
+  deliveredOn: '納品日',
+  mailedOn: '発送日',
+  applicationId: '申請書ID',
+  returnedOn: '返戻日',
+  note: '備考',
+  contactedAt: '日時',
+  outcome: '結果',
+  nextStep: '次の対応',
+  resolvedOn: '対応日',
+  onDate: '日付',
+  place: '窓口',
+  detail: '内訳',
+  count: '件数',
+  topic: '内容',
+  answer: '回答',
+};
+
+const CODE: Record<string, string> = {
+  invalid_date: 'の日付は YYYY-MM-DD で入力してください。',
+  invalid_text: 'の入力を確かめてください（必須、または長すぎます）。',
+  my_number_refused: 'に個人番号（マイナンバー）と思われる数字があります。個人番号は入力できません。',
+  invalid_application_id: 'は数字23桁です。',
+  invalid_count: 'の数が範囲外です。',
+  invalid_time: 'の日時を確かめてください。',
+};
+
+/** A refusal as office staff read it: Japanese, naming the field, never a stack of codes. */
+export function errorText(e: unknown): string {
+  if (!(e instanceof ApiError)) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  if (e.status === 401) return 'サインインの有効期限が切れました。ページを再読み込みしてサインインし直してください。';
+  if (e.status === 403) return 'この操作は管理者だけが行えます。';
+  if (e.status === 429) return 'サインインの失敗が続いたため、しばらく待ってからやり直してください。';
+  if (e.status === 404) return '対象が見つかりません。画面を再読み込みしてください。';
+  if (e.status === 409) return 'すでに登録されています。';
+  if (e.code === 'offline') return e.message;
+  const field = /^([A-Za-z]+):/.exec(e.message)?.[1];
+  const suffix = CODE[e.code];
+  if (suffix !== undefined) return `${field !== undefined ? (FIELD[field] ?? field) : '入力'}${suffix}`;
+  if (e.status >= 500) return '事務所サーバーで問題が起きました。しばらくしてからもう一度試してください。';
+  return e.message;
+}
