@@ -11,7 +11,8 @@ LIB_CRATES := outreach-domain outreach-protocol outreach-vault outreach-photo ou
 
 .PHONY: help run test deps deps-system deps-npm deps-driver ui build bindings \
         lint fmt-check clippy no-tauri ui-test ui-check rust-test conformance e2e badlink-smoke \
-        deps-console console-e2e
+        deps-console console-e2e \
+        bench-deps bench-photo fuzz-photo
 
 help:
 	@echo "make run    install what is missing, build, start the office server (SQLite, loopback) and the app"
@@ -21,6 +22,8 @@ help:
 	@echo "make conformance   a standard tus client (tuspy) and schemathesis against the real server"
 	@echo "make badlink-smoke  10 records over a shaped, delayed link in network namespaces, a few kill -9s"
 	@echo "make bindings   regenerate ui/src/lib/bindings.ts and ui/src/console/bindings.ts from the Rust types"
+	@echo "make bench-photo   the ID-photo pipeline against libvips on a 12-megapixel JPEG"
+	@echo "make fuzz-photo    fuzz the ID-photo decode and checks (FUZZ_SECONDS=300)"
 
 # ---------------------------------------------------------------- installation
 deps: deps-system deps-npm
@@ -57,6 +60,31 @@ build: ui
 bindings: ui
 	UPDATE_BINDINGS=1 cargo test -p outreach-app --lib -- ipc::tests --quiet
 	UPDATE_BINDINGS=1 cargo test -p outreach-protocol --lib -- console::tests --quiet
+
+# Benchmarks' own tools, not needed by `make test`: libvips (vips, vipsthumbnail) for
+# bench/photo.sh.
+BENCH_PACKAGES := libvips-tools
+
+bench-deps:
+	@missing=""; for p in $(BENCH_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo_cmd=""; [ "$$(id -u)" -ne 0 ] && sudo_cmd=sudo; \
+	  echo "bench-deps: installing$$missing"; \
+	  $$sudo_cmd apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo_cmd apt-get install -y -qq --no-install-recommends $$missing; fi
+
+# The ID-photo benchmark: ours against libvips on a 12-megapixel JPEG (bench/README.md).
+bench-photo: bench-deps
+	bench/photo.sh
+
+# The ID-photo fuzzer for FUZZ_SECONDS (default 300), nightly toolchain and cargo-fuzz.
+FUZZ_SECONDS ?= 300
+fuzz-photo:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	mkdir -p $(TARGET)/fuzz-corpus
+	cd fuzz && cargo +nightly fuzz run process $(TARGET)/fuzz-corpus corpus/process -- \
+	  -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 -max_len=300000
 
 # ---------------------------------------------------------------- run
 run: deps build

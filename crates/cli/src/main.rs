@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod bench_server;
+mod photo;
 mod sim;
 mod synthetic;
 mod vault;
@@ -66,6 +67,10 @@ enum PhotoCommand {
         /// A JPEG or PNG file.
         file: PathBuf,
     },
+    /// Run every ID-photo check, write the digital and print photos and the print
+    /// sheet, and report. Exit status 0: nothing failed; 1: a check failed; 2: the
+    /// input could not be read.
+    Check(photo::CheckArgs),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -98,6 +103,9 @@ async fn main() -> anyhow::Result<()> {
             let photo = outreach_photo::decode(&bytes)?;
             println!("{:?} {}x{}", photo.format, photo.width(), photo.height());
         }
+        Command::Photo {
+            command: PhotoCommand::Check(args),
+        } => std::process::exit(photo::check(args)?),
         Command::Vault { command } => vault::run(command)?,
         Command::Sim(args) => sim::run(args).await?,
         Command::Bench {
