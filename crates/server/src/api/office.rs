@@ -476,16 +476,55 @@ pub async fn set_stage(
 
 // --- Cards -----------------------------------------------------------------------------
 
-async fn batch_view(
-    state: &AppState,
-    b: &CardBatchRow,
-) -> Result<(CardBatch, Vec<HeldRecord>), AppError> {
-    let ids: Vec<String> = b
-        .cards
+/// The 申請書IDs of a batch's matched cards.
+fn matched_ids(b: &CardBatchRow) -> impl Iterator<Item = String> + '_ {
+    b.cards
         .iter()
         .filter(|(_, r)| r.is_some())
         .map(|(id, _)| id.clone())
-        .collect();
+}
+
+/// A batch as the console shows it, given the facts of its matched records by
+/// 申請書ID.
+fn batch_summary(
+    b: &CardBatchRow,
+    facts: &std::collections::HashMap<String, RecordFacts>,
+) -> CardBatch {
+    let to_mail = matched_ids(b)
+        .filter_map(|id| facts.get(&id))
+        .filter(|f| f.mode == "uketsuke" && f.delivery != "counter")
+        .count() as i64;
+    let deadline = shift(&b.delivered_on, MAILING_DAYS);
+    CardBatch {
+        batch_id: b.batch_id.clone(),
+        label: b.label.clone(),
+        delivered_on: b.delivered_on.clone(),
+        overdue: b.mailed_on.is_none() && today() > deadline,
+        deadline,
+        mailed_on: b.mailed_on.clone(),
+        cards: b.cards.len() as i64,
+        matched: matched_ids(b).count() as i64,
+        to_mail,
+        unmatched: b
+            .cards
+            .iter()
+            .filter(|(_, r)| r.is_none())
+            .map(|(id, _)| id.clone())
+            .collect(),
+    }
+}
+
+/// The latest records with these 申請書IDs, and their facts by 申請書ID.
+async fn records_by_application_id(
+    state: &AppState,
+    ids: Vec<String>,
+) -> Result<
+    (
+        Vec<HeldRecord>,
+        std::collections::HashMap<String, RecordFacts>,
+    ),
+    AppError,
+> {
     let records = state
         .store
         .latest_records(&RecordFilter {
@@ -493,32 +532,20 @@ async fn batch_view(
             ..Default::default()
         })
         .await?;
-    let to_mail = records
+    let facts = records
         .iter()
         .map(RecordFacts::of)
-        .filter(|f| f.mode == "uketsuke" && f.delivery != "counter")
-        .count() as i64;
-    let deadline = shift(&b.delivered_on, MAILING_DAYS);
-    Ok((
-        CardBatch {
-            batch_id: b.batch_id.clone(),
-            label: b.label.clone(),
-            delivered_on: b.delivered_on.clone(),
-            overdue: b.mailed_on.is_none() && today() > deadline,
-            deadline,
-            mailed_on: b.mailed_on.clone(),
-            cards: b.cards.len() as i64,
-            matched: b.cards.iter().filter(|(_, r)| r.is_some()).count() as i64,
-            to_mail,
-            unmatched: b
-                .cards
-                .iter()
-                .filter(|(_, r)| r.is_none())
-                .map(|(id, _)| id.clone())
-                .collect(),
-        },
-        records,
-    ))
+        .map(|f| (f.application_id.clone(), f))
+        .collect();
+    Ok((records, facts))
+}
+
+async fn batch_view(
+    state: &AppState,
+    b: &CardBatchRow,
+) -> Result<(CardBatch, Vec<HeldRecord>), AppError> {
+    let (records, facts) = records_by_application_id(state, matched_ids(b).collect()).await?;
+    Ok((batch_summary(b, &facts), records))
 }
 
 fn rejected(problems: Vec<ImportProblem>) -> Response {
@@ -670,10 +697,11 @@ pub async fn card_batches(
     State(state): State<AppState>,
     session: StaffSession,
 ) -> Result<Json<CardBatchList>, AppError> {
-    let mut batches = Vec::new();
-    for b in state.store.card_batches().await? {
-        batches.push(batch_view(&state, &b).await?.0);
-    }
+    // One read for every batch's records, however many batches there are.
+    let rows = state.store.card_batches().await?;
+    let ids = rows.iter().flat_map(matched_ids).collect();
+    let (_, facts) = records_by_application_id(&state, ids).await?;
+    let batches = rows.iter().map(|b| batch_summary(b, &facts)).collect();
     audit(&state, &session, "card_batches_viewed", "card-batches").await?;
     Ok(Json(CardBatchList { batches }))
 }

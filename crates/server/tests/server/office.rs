@@ -329,6 +329,23 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
         )
         .await;
         assert_eq!(r.status(), 201, "a UTF-8 CSV with BOM imports");
+        let listed: CardBatchList = clerk
+            .get("/api/v1/console/card-batches")
+            .await
+            .json()
+            .await
+            .expect("list");
+        let first = listed
+            .batches
+            .iter()
+            .find(|b| b.batch_id == batch.batch_id)
+            .expect("batch 1");
+        assert_eq!(listed.batches.len(), 2, "{storage:?}");
+        assert_eq!(
+            (first.matched, first.to_mail, first.unmatched.clone()),
+            (4, 2, vec![app_id(42)]),
+            "the list (one read for all batches) says what the batch's own answer said"
+        );
 
         let mailing: MailingList = clerk
             .get(&format!(
