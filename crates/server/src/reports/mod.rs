@@ -558,7 +558,18 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
             .collect(),
     ));
     if period.kind != ReportKind::Daily {
-        let mut rows: Vec<Vec<ReportCell>> = days
+        // A contract period is tabled per month (a year of days is ten pages).
+        let by_month = period.kind == ReportKind::Completion;
+        let mut grouped: BTreeMap<String, DayFigures> = BTreeMap::new();
+        for (date, d) in &days {
+            let key = if by_month {
+                date.get(..7).unwrap_or(date).to_owned()
+            } else {
+                date.clone()
+            };
+            grouped.entry(key).or_default().add(d);
+        }
+        let mut rows: Vec<Vec<ReportCell>> = grouped
             .iter()
             .map(|(date, d)| {
                 vec![
@@ -591,9 +602,17 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
         ]);
         sections.push(section(
             "days",
-            "日別集計",
+            if by_month {
+                "月別集計"
+            } else {
+                "日別集計"
+            },
             vec![
-                col("日付", "date", 12),
+                col(
+                    if by_month { "月" } else { "日付" },
+                    if by_month { "text" } else { "date" },
+                    12,
+                ),
                 col("受付", "int", 7),
                 col("サポート", "int", 9),
                 col("交付等支援", "int", 10),
