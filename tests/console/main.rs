@@ -533,6 +533,41 @@ async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()>
         pdf.len()
     );
 
+    // Supervisors: a staff account, a tablet's enrolment QR code, the audit trail.
+    b.click("button[data-page=admin]").await?;
+    b.fill("input[name=newStaffId]", "office02").await?;
+    b.fill("input[name=newStaffName]", "窓口 三郎").await?;
+    b.fill("input[name=newStaffPassword]", "office-pass-2")
+        .await?;
+    b.click_text("button", "職員を追加").await?;
+    b.see("窓口 三郎").await?;
+    b.fill("input[name=deviceName]", "タブレット2").await?;
+    b.click_text("button", "登録用QRコードを発行").await?;
+    bounded(
+        b.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".enrolment img")),
+    )
+    .await?;
+    let qr = bounded(b.client.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const img = document.querySelector('.enrolment img');
+         img.decode().then(() => done(img.naturalWidth), () => done(0));",
+        vec![],
+    ))
+    .await?;
+    anyhow::ensure!(
+        qr.as_u64().unwrap_or(0) > 0,
+        "the enrolment QR code shows under the CSP"
+    );
+    b.see("report_exported").await?;
+    b.shot("admin").await?;
+    anyhow::ensure!(
+        store.staff("office02").await?.is_some(),
+        "the account was added"
+    );
+
     let audit = store.audit_log(200).await?;
     for action in [
         "login",

@@ -33,7 +33,7 @@ pub struct ConsoleUser {
 }
 
 /// `POST /api/v1/console/enrolments` (supervisors).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EnrolmentRequest {
     /// The tablet's name, e.g. `タブレット3`.
@@ -43,7 +43,7 @@ pub struct EnrolmentRequest {
 }
 
 /// A one-time enrolment code, ready to show as a QR code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrolmentIssued {
     /// What the QR code carries.
@@ -55,7 +55,7 @@ pub struct EnrolmentIssued {
 }
 
 /// A tablet as the office sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceInfo {
     /// ID.
@@ -73,7 +73,7 @@ pub struct DeviceInfo {
 }
 
 /// `GET /api/v1/console/devices`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeviceList {
     /// By enrolment time.
@@ -81,7 +81,7 @@ pub struct DeviceList {
 }
 
 /// `POST /api/v1/console/staff` (supervisors).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewStaff {
     /// Per-person login ID: 1 to 32 letters, digits, `.`, `_`, `-`.
@@ -97,7 +97,7 @@ pub struct NewStaff {
 /// `POST /api/v1/console/session/password`: a staff member changes their own password.
 /// The key pair stays the same (every tablet vault is sealed to its public key); only
 /// the password wrap of its private key and the login hash change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordChange {
     /// The password in use.
@@ -107,7 +107,7 @@ pub struct PasswordChange {
 }
 
 /// A staff account without any secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct StaffInfo {
     /// Login ID.
@@ -123,7 +123,7 @@ pub struct StaffInfo {
 }
 
 /// `GET /api/v1/console/staff`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct StaffList {
     /// By ID.
@@ -132,7 +132,7 @@ pub struct StaffList {
 
 /// One audited action. Subjects are IDs (record UUIDs, device IDs, photo hashes),
 /// never personal data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     /// Order of recording.
@@ -150,7 +150,7 @@ pub struct AuditEvent {
 }
 
 /// `GET /api/v1/console/audit`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditLog {
     /// Newest first.
@@ -671,6 +671,17 @@ pub fn typescript_bindings() -> String {
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         ConsoleUser::decl(&cfg),
+        crate::sync::EnrolmentCode::decl(&cfg),
+        EnrolmentRequest::decl(&cfg),
+        EnrolmentIssued::decl(&cfg),
+        DeviceInfo::decl(&cfg),
+        DeviceList::decl(&cfg),
+        NewStaff::decl(&cfg),
+        PasswordChange::decl(&cfg),
+        StaffInfo::decl(&cfg),
+        StaffList::decl(&cfg),
+        AuditEvent::decl(&cfg),
+        AuditLog::decl(&cfg),
         crate::sync::Trip::decl(&cfg),
         TripInput::decl(&cfg),
         TripSummary::decl(&cfg),

@@ -19,7 +19,7 @@ pub const RECORD_FORMATS: &[u32] = &[1];
 
 /// What the enrolment QR code carries (as JSON text), and what staff paste when the
 /// tablet has no camera.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrolmentCode {
     /// Always `"outreach-enrolment"`, so a tablet recognises the QR code for what it is.

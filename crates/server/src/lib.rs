@@ -111,10 +111,22 @@ pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 
 fn console_site(dir: std::path::PathBuf) -> Router<AppState> {
     use tower_http::services::{ServeDir, ServeFile};
     let page = ServeFile::new(dir.join("console.html"));
-    Router::new()
+    // The page is checked on every load (a new build takes effect at once); the assets'
+    // names carry their content hash, so they never change and can be kept.
+    let page = Router::new()
         .route_service("/console", page.clone())
         .route_service("/console/", page)
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ));
+    let assets = Router::new()
         .nest_service("/assets", ServeDir::new(dir.join("assets")))
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ));
+    page.merge(assets)
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(CONSOLE_CSP),

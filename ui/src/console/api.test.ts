@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { japanTime, japanToday } from './api';
+import { ApiError, errorText, japanTime, japanToday } from './api';
 
 describe('Japan dates', () => {
   it('gives the office day, not the browser zone day', () => {
@@ -10,5 +10,20 @@ describe('Japan dates', () => {
   it('shows stored UTC times in Japan time', () => {
     expect(japanTime('2026-11-27T01:15:00.000Z')).toBe('2026-11-27 10:15');
     expect(japanTime('not a time')).toBe('not a time');
+  });
+});
+
+describe('errorText', () => {
+  it('names the field in Japanese', () => {
+    expect(errorText(new ApiError(422, 'invalid_text', 'siteName: required'))).toBe(
+      '会場の入力を確かめてください（必須、または長すぎます）。',
+    );
+    expect(errorText(new ApiError(422, 'my_number_refused', 'answer: this looks like a 個人番号'))).toContain('回答に個人番号');
+  });
+
+  it('turns statuses into what staff should do', () => {
+    expect(errorText(new ApiError(401, 'session_missing', 'sign in'))).toContain('サインインし直して');
+    expect(errorText(new ApiError(503, 'storage_unavailable', 'x'))).toContain('しばらくしてから');
+    expect(errorText(new Error('boom'))).toBe('boom');
   });
 });

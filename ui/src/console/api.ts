@@ -6,6 +6,11 @@
  */
 
 import type {
+  AuditLog,
+  DeviceList,
+  EnrolmentIssued,
+  StaffInfo,
+  StaffList,
   CardBatch,
   ConsoleUser,
   CounterCase,
@@ -23,6 +28,10 @@ import type {
 } from './bindings';
 
 export type {
+  AuditEvent,
+  DeviceInfo,
+  EnrolmentIssued,
+  StaffInfo,
   CardBatch,
   ConsoleUser,
   CounterCase,
@@ -87,11 +96,21 @@ export const api = {
   me: () => call<ConsoleUser>('GET', '/session'),
   signIn: (staffId: string, password: string) => call<ConsoleUser>('POST', '/session', { staffId, password }),
   signOut: () => call<void>('DELETE', '/session'),
+  staff: () => call<StaffList>('GET', '/staff'),
+  addStaff: (s: { staffId: string; name: string; role: string; password: string }) => call<StaffInfo>('POST', '/staff', s),
+  disableStaff: (id: string) => call<void>('POST', `/staff/${encodeURIComponent(id)}/disable`),
+  devices: () => call<DeviceList>('GET', '/devices'),
+  enrol: (deviceName: string) => call<EnrolmentIssued>('POST', '/enrolments', { deviceName }),
+  revoke: (id: string) => call<void>('POST', `/devices/${encodeURIComponent(id)}/revoke`),
+  audit: (limit = 100) => call<AuditLog>('GET', `/audit?limit=${limit}`),
   trips: (from?: string, to?: string) => call<{ trips: TripSummary[] }>('GET', '/trips' + q({ from, to })),
   createTrip: (t: TripInput) => call<Trip>('POST', '/trips', t),
   updateTrip: (id: string, t: TripInput) => call<Trip>('PUT', `/trips/${encodeURIComponent(id)}`, t),
-  review: (p: { tripId?: string; flagged?: boolean }) =>
-    call<{ items: ReviewItem[] }>('GET', '/review' + q({ tripId: p.tripId, flagged: p.flagged ? 'true' : undefined })),
+  review: (p: { tripId?: string; flagged?: boolean; from?: string; to?: string }) =>
+    call<{ items: ReviewItem[] }>(
+      'GET',
+      '/review' + q({ tripId: p.tripId, from: p.from, to: p.to, flagged: p.flagged ? 'true' : undefined }),
+    ),
   record: (id: string) => call<RecordDetail>('GET', `/records/${encodeURIComponent(id)}`),
   setStage: (id: string, stage: string) => call<void>('POST', `/records/${encodeURIComponent(id)}/stage`, { stage }),
   photoUrl: (sha256: string) => `${BASE}/photos/${sha256}`,
@@ -113,6 +132,8 @@ export const api = {
   tally: (date: string) => call<Tally>('GET', '/tally' + q({ date })),
   addCounter: (c: { onDate: string; place: string; kind: string; detail: string; count: number }) =>
     call<CounterCase>('POST', '/counter-cases', c),
+  deleteCounter: (id: string) => call<void>('DELETE', `/counter-cases/${encodeURIComponent(id)}`),
+  deletePhone: (id: string) => call<void>('DELETE', `/phone-enquiries/${encodeURIComponent(id)}`),
   addPhone: (p: { onDate: string; topic: string; answer: string }) => call<PhoneEnquiry>('POST', '/phone-enquiries', p),
   report: (p: ReportParams) => call<Report>('GET', '/reports' + q({ ...p })),
   reportFileUrl: (p: ReportParams, format: string) => `${BASE}/reports/file` + q({ ...p, format }),
@@ -135,4 +156,55 @@ export function japanToday(now: Date = new Date()): string {
 export function japanTime(rfc3339: string): string {
   const t = Date.parse(rfc3339);
   return Number.isNaN(t) ? rfc3339 : new Date(t + 9 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+const FIELD: Record<string, string> = {
+  siteName: '会場',
+  siteAddress: '会場住所',
+  tripDate: '日付',
+  expectedCount: '予定人数',
+  staffIds: '担当職員ID',
+  label: '便名',
+  deliveredOn: '納品日',
+  mailedOn: '発送日',
+  applicationId: '申請書ID',
+  returnedOn: '返戻日',
+  note: '備考',
+  contactedAt: '日時',
+  outcome: '結果',
+  nextStep: '次の対応',
+  resolvedOn: '対応日',
+  onDate: '日付',
+  place: '窓口',
+  detail: '内訳',
+  count: '件数',
+  topic: '内容',
+  answer: '回答',
+};
+
+const CODE: Record<string, string> = {
+  invalid_date: 'の日付は YYYY-MM-DD で入力してください。',
+  invalid_text: 'の入力を確かめてください（必須、または長すぎます）。',
+  my_number_refused: 'に個人番号（マイナンバー）と思われる数字があります。個人番号は入力できません。',
+  invalid_application_id: 'は数字23桁です。',
+  invalid_count: 'の数が範囲外です。',
+  invalid_time: 'の日時を確かめてください。',
+};
+
+/** A refusal as office staff read it: Japanese, naming the field, never a stack of codes. */
+export function errorText(e: unknown): string {
+  if (!(e instanceof ApiError)) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  if (e.status === 401) return 'サインインの有効期限が切れました。ページを再読み込みしてサインインし直してください。';
+  if (e.status === 403) return 'この操作は管理者だけが行えます。';
+  if (e.status === 429) return 'サインインの失敗が続いたため、しばらく待ってからやり直してください。';
+  if (e.status === 404) return '対象が見つかりません。画面を再読み込みしてください。';
+  if (e.status === 409) return 'すでに登録されています。';
+  if (e.code === 'offline') return e.message;
+  const field = /^([A-Za-z]+):/.exec(e.message)?.[1];
+  const suffix = CODE[e.code];
+  if (suffix !== undefined) return `${field !== undefined ? (FIELD[field] ?? field) : '入力'}${suffix}`;
+  if (e.status >= 500) return '事務所サーバーで問題が起きました。しばらくしてからもう一度試してください。';
+  return e.message;
 }

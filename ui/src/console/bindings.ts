@@ -13,6 +13,162 @@ name: string,
  * `supervisor` or `staff`.
  */
 role: string, };
+export type EnrolmentCode = { 
+/**
+ * Always `"outreach-enrolment"`, so a tablet recognises the QR code for what it is.
+ */
+kind: string, 
+/**
+ * The office server's base URL, e.g. `https://10.0.0.5:8620`.
+ */
+serverUrl: string, 
+/**
+ * `sha256/<base64>` of the server certificate's SubjectPublicKeyInfo; `None` only
+ * for a server running behind a TLS-terminating proxy.
+ */
+spkiPin: string | null, 
+/**
+ * The one-time code.
+ */
+code: string, 
+/**
+ * When the code stops working (RFC 3339).
+ */
+expiresAt: string, };
+export type EnrolmentRequest = { 
+/**
+ * The tablet's name, e.g. `タブレット3`.
+ */
+deviceName: string, 
+/**
+ * Minutes the code stays valid: 1 to 1440, default 15.
+ */
+validMinutes: number | null, };
+export type EnrolmentIssued = { 
+/**
+ * What the QR code carries.
+ */
+enrolment: EnrolmentCode, 
+/**
+ * The same as JSON text, for pasting.
+ */
+text: string, 
+/**
+ * The QR code as an SVG document.
+ */
+qrSvg: string, };
+export type DeviceInfo = { 
+/**
+ * ID.
+ */
+deviceId: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * When it enrolled (RFC 3339).
+ */
+enrolledAt: string, 
+/**
+ * When its credential expires.
+ */
+credentialExpiresAt: string, 
+/**
+ * When it was revoked, if it was.
+ */
+revokedAt: string | null, 
+/**
+ * Its last authenticated request.
+ */
+lastSeenAt: string | null, };
+export type DeviceList = { 
+/**
+ * By enrolment time.
+ */
+devices: Array<DeviceInfo>, };
+export type NewStaff = { 
+/**
+ * Per-person login ID: 1 to 32 letters, digits, `.`, `_`, `-`.
+ */
+staffId: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * `supervisor` or `staff`.
+ */
+role: string, 
+/**
+ * At least 8 characters.
+ */
+password: string, };
+export type PasswordChange = { 
+/**
+ * The password in use.
+ */
+currentPassword: string, 
+/**
+ * At least 8 characters.
+ */
+newPassword: string, };
+export type StaffInfo = { 
+/**
+ * Login ID.
+ */
+staffId: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * `supervisor` or `staff`.
+ */
+role: string, 
+/**
+ * RFC 3339.
+ */
+createdAt: string, 
+/**
+ * Disabled accounts cannot sign in and leave the tablets' roster.
+ */
+disabled: boolean, };
+export type StaffList = { 
+/**
+ * By ID.
+ */
+staff: Array<StaffInfo>, };
+export type AuditEvent = { 
+/**
+ * Order of recording.
+ */
+seq: number, 
+/**
+ * RFC 3339.
+ */
+at: string, 
+/**
+ * `staff`, `device` or `system`.
+ */
+actorKind: string, 
+/**
+ * Staff ID or device ID (empty for the system).
+ */
+actorId: string, 
+/**
+ * e.g. `login`, `login_failed`, `enrol`, `revoke`, `record_stored`, `photo_stored`.
+ */
+action: string, 
+/**
+ * What it was done to.
+ */
+subject: string, };
+export type AuditLog = { 
+/**
+ * Newest first.
+ */
+events: Array<AuditEvent>, };
 export type Trip = { 
 /**
  * UUID.

@@ -3,7 +3,7 @@ export const t = {
   appName: 'Outreach 事務所コンソール',
   signIn: { title: '職員サインイン', staffId: '職員ID', password: 'パスワード', submit: 'サインイン', failed: '職員IDまたはパスワードが違います。' },
   signOut: 'サインアウト',
-  nav: { trips: '出張予定', review: '受付記録の確認', cards: 'カード到着・発送', returned: '返戻物', tally: '窓口・電話', reports: '報告書' },
+  nav: { trips: '出張予定', review: '受付記録の確認', cards: 'カード到着・発送', returned: '返戻物', tally: '窓口・電話', reports: '報告書', admin: '職員・端末' },
   mode: { uketsuke: '受付', support: 'サポート', unknown: '不明' } as Record<string, string>,
   delivery: { mail: '郵送', counter: '窓口受取', unknown: '不明' } as Record<string, string>,
   stage: { received: '申請受付', shipped: '発送', preissue: '交付前設定', issued: '交付' } as Record<string, string>,
@@ -24,7 +24,7 @@ export const t = {
     arrived: '受信', flagged: '要確認', create: '出張を登録', created: '出張を登録しました。タブレットは次の同期で受け取ります。',
     edit: '編集', save: '変更を保存', cancel: 'やめる', records: '記録を見る', updated: '出張を変更しました。タブレットは次の同期で受け取ります。',
   },
-  review: { title: '受付記録の確認', allTrips: 'すべての出張', onlyFlagged: '要確認のみ', none: '記録はありません。', photos: '写真', history: '訂正履歴', stage: '状況', open: '開く', close: '閉じる', fields: '変更された項目', reason: '理由' },
+  review: { title: '受付記録の確認', from: '開始日', to: '終了日', allTrips: 'すべての出張', onlyFlagged: '要確認のみ', none: '記録はありません。', photos: '写真', history: '訂正履歴', stage: '状況', open: '開く', close: '閉じる', fields: '変更された項目', reason: '理由' },
   cards: {
     title: 'カード到着・発送', label: '便名', deliveredOn: '納品日', ids: '申請書ID（1行に1件、スキャン可）', add: '照合して登録',
     csv: 'CSVで取り込む（UTF-8、「申請書ID」列）', importCsv: 'CSVを取り込む', deadline: '発送期限', overdue: '期限超過', matched: '照合', unmatched: '該当なし',
@@ -37,9 +37,15 @@ export const t = {
   },
   tally: {
     title: '窓口・電話', date: '日付', place: '窓口', kind: '区分', issueSupport: '交付等支援', other: 'その他', detail: '内訳', count: '件数',
-    addCounter: '窓口対応を記録', topic: '内容', answer: '回答', addPhone: '電話対応を記録', counter: '窓口対応', phone: '電話対応',
+    addCounter: '窓口対応を記録', topic: '内容', answer: '回答', addPhone: '電話対応を記録', counter: '窓口対応', phone: '電話対応', remove: '取消',
   },
   reports: { title: '報告書', daily: '日次', monthly: '月次', completion: '完了（契約期間）', from: '開始日', to: '終了日', date: '日付', month: '月', show: '表示', download: 'ダウンロード', perDay: '申請件数（日別）', perSite: '申請件数（会場別）' },
   photoRole: { original: '撮影時の写真', digital: '申請用（データ）', print: '印刷用' } as Record<string, string>,
+  admin: {
+    title: '職員・端末（管理者）', staff: '職員', staffId: '職員ID', name: '氏名', role: '権限', password: '初期パスワード（8文字以上）',
+    roles: { supervisor: '管理者', staff: '職員' } as Record<string, string>, addStaff: '職員を追加', disable: '無効にする', disabled: '無効',
+    devices: 'タブレット', deviceName: '端末名', enrol: '登録用QRコードを発行', enrolHint: 'タブレットの「端末の登録」画面でこのQRコードを読み取るか、下の文字を貼り付けてください。', expires: '有効期限',
+    revoke: '利用停止', revoked: '停止済み', lastSeen: '最終接続', audit: '操作記録（新しい順）', at: '日時', actor: '操作者', action: '操作', subject: '対象',
+  },
   saved: '保存しました。',
 };

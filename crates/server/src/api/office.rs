@@ -27,6 +27,8 @@ use crate::{AppError, AppState};
 
 /// Days from delivery to the mailing deadline.
 pub const MAILING_DAYS: i64 = 14;
+/// Days the review queue shows when asked for no trip and no dates.
+pub const REVIEW_DAYS: i64 = 60;
 /// Days from application to destruction of an unclaimed card (about a year).
 pub const DESTROY_DAYS: i64 = 365;
 
@@ -256,9 +258,10 @@ fn review_item(r: &HeldRecord) -> ReviewItem {
 #[into_params(parameter_in = Query)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewQuery {
-    /// Only this trip.
+    /// Only this trip (then every date).
     pub trip_id: Option<String>,
-    /// First day (YYYY-MM-DD).
+    /// First day (YYYY-MM-DD); without a trip or dates, the last
+    /// [`REVIEW_DAYS`] days.
     pub from: Option<String>,
     /// Last day (YYYY-MM-DD).
     pub to: Option<String>,
@@ -283,6 +286,12 @@ pub async fn review(
             check_date("from", &a)?;
             check_date("to", &b)?;
             Some((a, b))
+        }
+        // A year brings tens of thousands of records: without a trip the queue is
+        // the recent weeks unless asked otherwise.
+        (None, None) if q.trip_id.is_none() => {
+            let today = today();
+            Some((shift(&today, -REVIEW_DAYS), today))
         }
         (None, None) => None,
         _ => {
@@ -467,16 +476,55 @@ pub async fn set_stage(
 
 // --- Cards -----------------------------------------------------------------------------
 
-async fn batch_view(
-    state: &AppState,
-    b: &CardBatchRow,
-) -> Result<(CardBatch, Vec<HeldRecord>), AppError> {
-    let ids: Vec<String> = b
-        .cards
+/// The 申請書IDs of a batch's matched cards.
+fn matched_ids(b: &CardBatchRow) -> impl Iterator<Item = String> + '_ {
+    b.cards
         .iter()
         .filter(|(_, r)| r.is_some())
         .map(|(id, _)| id.clone())
-        .collect();
+}
+
+/// A batch as the console shows it, given the facts of its matched records by
+/// 申請書ID.
+fn batch_summary(
+    b: &CardBatchRow,
+    facts: &std::collections::HashMap<String, RecordFacts>,
+) -> CardBatch {
+    let to_mail = matched_ids(b)
+        .filter_map(|id| facts.get(&id))
+        .filter(|f| f.mode == "uketsuke" && f.delivery != "counter")
+        .count() as i64;
+    let deadline = shift(&b.delivered_on, MAILING_DAYS);
+    CardBatch {
+        batch_id: b.batch_id.clone(),
+        label: b.label.clone(),
+        delivered_on: b.delivered_on.clone(),
+        overdue: b.mailed_on.is_none() && today() > deadline,
+        deadline,
+        mailed_on: b.mailed_on.clone(),
+        cards: b.cards.len() as i64,
+        matched: matched_ids(b).count() as i64,
+        to_mail,
+        unmatched: b
+            .cards
+            .iter()
+            .filter(|(_, r)| r.is_none())
+            .map(|(id, _)| id.clone())
+            .collect(),
+    }
+}
+
+/// The latest records with these 申請書IDs, and their facts by 申請書ID.
+async fn records_by_application_id(
+    state: &AppState,
+    ids: Vec<String>,
+) -> Result<
+    (
+        Vec<HeldRecord>,
+        std::collections::HashMap<String, RecordFacts>,
+    ),
+    AppError,
+> {
     let records = state
         .store
         .latest_records(&RecordFilter {
@@ -484,32 +532,20 @@ async fn batch_view(
             ..Default::default()
         })
         .await?;
-    let to_mail = records
+    let facts = records
         .iter()
         .map(RecordFacts::of)
-        .filter(|f| f.mode == "uketsuke" && f.delivery != "counter")
-        .count() as i64;
-    let deadline = shift(&b.delivered_on, MAILING_DAYS);
-    Ok((
-        CardBatch {
-            batch_id: b.batch_id.clone(),
-            label: b.label.clone(),
-            delivered_on: b.delivered_on.clone(),
-            overdue: b.mailed_on.is_none() && today() > deadline,
-            deadline,
-            mailed_on: b.mailed_on.clone(),
-            cards: b.cards.len() as i64,
-            matched: b.cards.iter().filter(|(_, r)| r.is_some()).count() as i64,
-            to_mail,
-            unmatched: b
-                .cards
-                .iter()
-                .filter(|(_, r)| r.is_none())
-                .map(|(id, _)| id.clone())
-                .collect(),
-        },
-        records,
-    ))
+        .map(|f| (f.application_id.clone(), f))
+        .collect();
+    Ok((records, facts))
+}
+
+async fn batch_view(
+    state: &AppState,
+    b: &CardBatchRow,
+) -> Result<(CardBatch, Vec<HeldRecord>), AppError> {
+    let (records, facts) = records_by_application_id(state, matched_ids(b).collect()).await?;
+    Ok((batch_summary(b, &facts), records))
 }
 
 fn rejected(problems: Vec<ImportProblem>) -> Response {
@@ -572,6 +608,17 @@ async fn store_batch(
         return Ok(rejected(problems));
     }
     audit(state, session, "card_batch_added", &batch.batch_id).await?;
+    // A card that arrived was shipped by J-LIS: its application is at least 発送.
+    let arrived: Vec<String> = batch.cards.iter().filter_map(|(_, r)| r.clone()).collect();
+    state
+        .store
+        .advance_stages(
+            &arrived,
+            "shipped",
+            &session.account.staff_id,
+            &batch.created_at,
+        )
+        .await?;
     let row = CardBatchRow {
         batch_id: batch.batch_id,
         label: batch.label,
@@ -650,10 +697,11 @@ pub async fn card_batches(
     State(state): State<AppState>,
     session: StaffSession,
 ) -> Result<Json<CardBatchList>, AppError> {
-    let mut batches = Vec::new();
-    for b in state.store.card_batches().await? {
-        batches.push(batch_view(&state, &b).await?.0);
-    }
+    // One read for every batch's records, however many batches there are.
+    let rows = state.store.card_batches().await?;
+    let ids = rows.iter().flat_map(matched_ids).collect();
+    let (_, facts) = records_by_application_id(&state, ids).await?;
+    let batches = rows.iter().map(|b| batch_summary(b, &facts)).collect();
     audit(&state, &session, "card_batches_viewed", "card-batches").await?;
     Ok(Json(CardBatchList { batches }))
 }
@@ -793,6 +841,22 @@ pub async fn mailed(
     if !state.store.set_batch_mailed(&id, &input.mailed_on).await? {
         return Err(AppError::NotFound);
     }
+    // Cards are mailed after the city's pre-issue setup (PINs set): 交付前設定 done.
+    let mailed: Vec<String> = mailing_list(&state, &id)
+        .await?
+        .entries
+        .into_iter()
+        .map(|e| e.record_id)
+        .collect();
+    state
+        .store
+        .advance_stages(
+            &mailed,
+            "preissue",
+            &session.account.staff_id,
+            &timestamp(Utc::now()),
+        )
+        .await?;
     audit(&state, &session, "card_batch_mailed", &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -1035,6 +1099,42 @@ pub async fn add_phone_enquiry(
         .await?;
     audit(&state, &session, "phone_enquiry_added", &p.enquiry_id).await?;
     Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// Removes a counter case entered by mistake (audited).
+#[utoipa::path(
+    delete, path = "/console/counter-cases/{id}", tag = "console", security(("console" = [])),
+    params(("id" = String, Path, description = "Counter case ID")),
+    responses((status = 204, description = "Removed"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn delete_counter_case(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    if !state.store.delete_counter_case(&id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit(&state, &session, "counter_case_deleted", &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a phone enquiry entered by mistake (audited).
+#[utoipa::path(
+    delete, path = "/console/phone-enquiries/{id}", tag = "console", security(("console" = [])),
+    params(("id" = String, Path, description = "Phone enquiry ID")),
+    responses((status = 204, description = "Removed"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn delete_phone_enquiry(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    if !state.store.delete_phone_enquiry(&id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit(&state, &session, "phone_enquiry_deleted", &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `?date=`.

@@ -425,7 +425,23 @@ fn layout(report: &Report) -> Vec<Vec<Op>> {
             .iter()
             .map(|d| (d.date.clone(), d.uketsuke, d.support))
             .collect();
-        p.chart("申請件数（日別）", &days, false);
+        if days.len() > 62 {
+            // A contract period is drawn per month: a year of daily bars would be hairs.
+            let mut months: Vec<(String, i64, i64)> = Vec::new();
+            for (date, a, b) in days {
+                let month = date.get(..7).unwrap_or(&date).to_owned();
+                match months.last_mut() {
+                    Some(m) if m.0 == month => {
+                        m.1 += a;
+                        m.2 += b;
+                    }
+                    _ => months.push((month, a, b)),
+                }
+            }
+            p.chart("申請件数（月別）", &months, false);
+        } else {
+            p.chart("申請件数（日別）", &days, false);
+        }
         let sites: Vec<(String, i64, i64)> = report
             .per_site
             .iter()

@@ -38,6 +38,8 @@ pub struct RecordFacts {
     pub postal_code: String,
     /// 住所.
     pub address: String,
+    /// The office's stage: `received`, `shipped`, `preissue` or `issued`.
+    pub stage: String,
 }
 
 /// Site name shown when a record names none.
@@ -124,6 +126,7 @@ impl RecordFacts {
             name: text(&v, &["name"]).unwrap_or_default(),
             postal_code: text(&v, &["postalCode"]).unwrap_or_default(),
             address: text(&v, &["address"]).unwrap_or_default(),
+            stage: r.stage.clone(),
         }
     }
 
@@ -204,6 +207,79 @@ mod tests {
         assert_eq!(
             broken.application_id, "",
             "a payload that is not JSON reads as empty"
+        );
+    }
+
+    /// The tablet's own record type (outreach-domain), serialized as the tablet sends
+    /// it, reads with every field the office uses.
+    #[test]
+    fn a_record_as_the_tablet_writes_it_reads_back() {
+        use outreach_domain::record::{
+            Delivery, IdentityCheck, PhotoException, PhotoInfo, TripRef,
+        };
+        use outreach_domain::{ApplicantRecord, Mode};
+        let record = ApplicantRecord {
+            trip: Some(TripRef {
+                id: "t1".into(),
+                site_name: "株式会社スバル太田工場".into(),
+                site_address: "群馬県太田市".into(),
+                date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date"),
+                mode: Mode::Uketsuke,
+            }),
+            application_id: "12345678901234567890123".into(),
+            name: "太田 花子".into(),
+            postal_code: "373-0853".into(),
+            address: "群馬県太田市浜町2-35".into(),
+            identity: Some(IdentityCheck {
+                satisfied: false,
+                missing: Some("B書類があと1点必要です".into()),
+                ..Default::default()
+            }),
+            delivery: Some(Delivery::Counter),
+            photo: Some(PhotoInfo {
+                exception: Some(PhotoException::Infant),
+                retakes: 3,
+                warnings: vec!["shadow".into()],
+                failures: vec![],
+            }),
+            ..Default::default()
+        };
+        let payload = serde_json::to_string(&record).expect("JSON");
+        let f = RecordFacts::of(&held(&payload, None));
+        assert_eq!(
+            (
+                f.date.as_str(),
+                f.site.as_str(),
+                f.mode.as_str(),
+                f.delivery.as_str()
+            ),
+            (
+                "2026-11-20",
+                "株式会社スバル太田工場",
+                "uketsuke",
+                "counter"
+            ),
+            "{payload}"
+        );
+        assert_eq!(
+            (f.retakes, f.photo_exception.as_deref()),
+            (3, Some("infant"))
+        );
+        assert_eq!(f.documents_satisfied, Some(false));
+        assert_eq!(f.documents_missing, "B書類があと1点必要です");
+        assert!(f.has_application_id());
+        assert_eq!(
+            (f.postal_code.as_str(), f.address.as_str()),
+            ("373-0853", "群馬県太田市浜町2-35")
+        );
+        assert_eq!(
+            f.issues(1),
+            [
+                "photo_warning",
+                "photo_exception",
+                "documents_missing",
+                "counter_pickup"
+            ]
         );
     }
 

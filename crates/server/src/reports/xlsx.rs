@@ -86,6 +86,12 @@ pub fn write(report: &Report) -> Result<Vec<u8>, XlsxError> {
             }
         }
         sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
+        // Printable as it is: A4 landscape, as wide as one page, headings on every page.
+        sheet.set_paper_size(9);
+        sheet.set_landscape();
+        sheet.set_print_fit_to_pages(1, 0);
+        sheet.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
+        sheet.set_header(format!("&L{}&R&P / &N", report.title));
     }
     workbook.save_to_buffer()
 }

@@ -9,6 +9,14 @@ use outreach_protocol::sync::Trip;
 
 use super::StoreError;
 
+/// `CASE` expression ranking a stage column in the national order
+/// (received < shipped < preissue < issued), the same SQL on both databases.
+pub(crate) fn stage_rank(column: &str) -> String {
+    format!(
+        "CASE {column} WHEN 'received' THEN 0 WHEN 'shipped' THEN 1 WHEN 'preissue' THEN 2 WHEN 'issued' THEN 3 ELSE 0 END"
+    )
+}
+
 /// One stored record version, as the office reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldRecord {
@@ -110,6 +118,17 @@ pub trait OfficeStore: Send + Sync {
         now: &str,
     ) -> Result<bool, StoreError>;
 
+    /// Moves records forward to `stage` (never back: a record already there or further
+    /// keeps its stage); returns how many moved. Used when cards arrive (発送) and are
+    /// mailed (交付前設定).
+    async fn advance_stages(
+        &self,
+        record_ids: &[String],
+        stage: &str,
+        by: &str,
+        now: &str,
+    ) -> Result<u64, StoreError>;
+
     /// Stores a batch with its cards, all or nothing. `Err` lists the 申請書IDs that
     /// arrived in an earlier batch already (then nothing is stored).
     async fn insert_card_batch(
@@ -150,6 +169,12 @@ pub trait OfficeStore: Send + Sync {
 
     /// Stores a phone enquiry.
     async fn insert_phone_enquiry(&self, p: &PhoneEnquiry, now: &str) -> Result<(), StoreError>;
+
+    /// Deletes a counter case entered by mistake; false if there was none.
+    async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError>;
+
+    /// Deletes a phone enquiry entered by mistake; false if there was none.
+    async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError>;
 
     /// Counter cases on `[from, to]`, by date then entry.
     async fn counter_cases(&self, from: &str, to: &str) -> Result<Vec<CounterCase>, StoreError>;

@@ -3,6 +3,7 @@
 //! `OUTREACH_TEST_DATABASE_URL` is set (`make test` starts a throwaway server), PostgreSQL.
 
 mod client;
+mod console_site;
 mod health;
 mod logs;
 mod office;

@@ -142,8 +142,28 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             r.text().await.unwrap_or_default()
         );
 
-        let review: ReviewList = clerk
+        let recent: ReviewList = clerk
             .get("/api/v1/console/review")
+            .await
+            .json()
+            .await
+            .expect("recent");
+        let today = (chrono::Utc::now() + chrono::Duration::hours(9))
+            .format("%Y-%m-%d")
+            .to_string();
+        let sixty_days_ago = (chrono::Utc::now() + chrono::Duration::hours(9)
+            - chrono::Duration::days(60))
+        .format("%Y-%m-%d")
+        .to_string();
+        assert!(
+            recent
+                .items
+                .iter()
+                .all(|i| i.date >= sixty_days_ago && i.date <= today),
+            "{storage:?}: without a trip or dates the queue is the last 60 days"
+        );
+        let review: ReviewList = clerk
+            .get("/api/v1/console/review?from=2026-11-01&to=2026-11-30")
             .await
             .json()
             .await
@@ -170,7 +190,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             "the document rule not met is flagged"
         );
         let flagged: ReviewList = clerk
-            .get("/api/v1/console/review?flagged=true")
+            .get("/api/v1/console/review?from=2026-11-01&to=2026-11-30&flagged=true")
             .await
             .json()
             .await
@@ -217,7 +237,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             .await;
         assert_eq!(r.status(), 422);
         let review: ReviewList = clerk
-            .get("/api/v1/console/review")
+            .get("/api/v1/console/review?from=2026-11-01&to=2026-11-30")
             .await
             .json()
             .await
@@ -309,6 +329,23 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
         )
         .await;
         assert_eq!(r.status(), 201, "a UTF-8 CSV with BOM imports");
+        let listed: CardBatchList = clerk
+            .get("/api/v1/console/card-batches")
+            .await
+            .json()
+            .await
+            .expect("list");
+        let first = listed
+            .batches
+            .iter()
+            .find(|b| b.batch_id == batch.batch_id)
+            .expect("batch 1");
+        assert_eq!(listed.batches.len(), 2, "{storage:?}");
+        assert_eq!(
+            (first.matched, first.to_mail, first.unmatched.clone()),
+            (4, 2, vec![app_id(42)]),
+            "the list (one read for all batches) says what the batch's own answer said"
+        );
 
         let mailing: MailingList = clerk
             .get(&format!(
@@ -364,6 +401,37 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             )
             .await;
         assert_eq!(r.status(), 204);
+        let stages: ReviewList = clerk
+            .get("/api/v1/console/review?from=2026-11-01&to=2026-11-30")
+            .await
+            .json()
+            .await
+            .expect("review");
+        let stage_of = |n: u32| {
+            stages
+                .items
+                .iter()
+                .find(|i| i.application_id == app_id(n))
+                .map(|i| i.stage.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            (
+                stage_of(1),
+                stage_of(2),
+                stage_of(6),
+                stage_of(7),
+                stage_of(5)
+            ),
+            (
+                "preissue".into(),
+                "preissue".into(),
+                "shipped".into(),
+                "shipped".into(),
+                "received".into()
+            ),
+            "{storage:?}: an arrived card is 発送, a mailed one 交付前設定; a card not arrived stays 申請受付"
+        );
 
         // Returned mail and a phone contact.
         let r = clerk.post("/api/v1/console/returned", json!({"applicationId": app_id(1), "reason": "unclaimed", "returnedOn": DAY, "note": ""})).await;
@@ -443,6 +511,39 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             .await
             .expect("tally");
         assert_eq!((tally.counter.len(), tally.phone.len()), (2, 1));
+        // A mistaken entry is removed (and audited); removing it twice is a 404.
+        let r = clerk.post("/api/v1/console/counter-cases", json!({"onDate": DAY, "place": "本庁舎窓口", "kind": "issue_support", "detail": "", "count": 99})).await;
+        let mistake: outreach_protocol::console::CounterCase = r.json().await.expect("case");
+        let delete = |path: String| {
+            clerk
+                .http
+                .delete(format!("{}{path}", clerk.base))
+                .header(COOKIE, &clerk.cookie)
+                .send()
+        };
+        let r = delete(format!("/api/v1/console/counter-cases/{}", mistake.case_id))
+            .await
+            .expect("answers");
+        assert_eq!(r.status(), 204);
+        let r = delete(format!("/api/v1/console/counter-cases/{}", mistake.case_id))
+            .await
+            .expect("answers");
+        assert_eq!(r.status(), 404);
+        let r = delete("/api/v1/console/phone-enquiries/no-such-id".to_owned())
+            .await
+            .expect("answers");
+        assert_eq!(r.status(), 404);
+        let tally: Tally = clerk
+            .get(&format!("/api/v1/console/tally?date={DAY}"))
+            .await
+            .json()
+            .await
+            .expect("tally");
+        assert_eq!(
+            tally.counter.len(),
+            2,
+            "{storage:?}: the mistaken 99 is gone"
+        );
 
         // Reports, as JSON for the console and as files.
         let report: Report = clerk
@@ -475,6 +576,30 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             "4 of the first batch and 2 of the CSV"
         );
         assert_eq!(value("発送"), Some(Int(2)));
+        let stages = report
+            .sections
+            .iter()
+            .find(|s| s.key == "stages")
+            .expect("the pipeline");
+        let stage = |label: &str| {
+            stages
+                .rows
+                .iter()
+                .find(|r| r[0] == outreach_protocol::console::ReportCell::Text(label.into()))
+                .map(|r| r[1].clone())
+        };
+        assert_eq!(stage("申請受付数"), Some(Int(8)));
+        assert_eq!(
+            stage("発送枚数"),
+            Some(Int(6)),
+            "{storage:?}: the six cards that arrived"
+        );
+        assert_eq!(
+            stage("交付前設定実施済み数"),
+            Some(Int(2)),
+            "the two mailed"
+        );
+        assert_eq!(stage("交付実施済み数"), Some(Int(0)));
         for (format, magic, kind) in [
             ("pdf", &b"%PDF"[..], "application/pdf"),
             ("xlsx", &b"PK"[..], "spreadsheetml"),
@@ -531,6 +656,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             "returned_contact_added",
             "returned_collected",
             "counter_case_added",
+            "counter_case_deleted",
             "phone_enquiry_added",
             "report_viewed",
             "report_exported",

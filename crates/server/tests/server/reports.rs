@@ -521,6 +521,8 @@ async fn the_completion_report_carries_the_period_figures_and_the_remarks() {
         let flat: String = text.split_whitespace().collect();
         for expected in [
             "完了報告書",
+            "申請件数（月別）",
+            "月別集計",
             "出張日数",
             "出張会場数",
             "窓口開設日数",
@@ -661,6 +663,7 @@ async fn report_figures_for_a_month_of_work() {
     for period in [
         Period::monthly("2026-11").expect("month"),
         Period::daily("2026-11-10").expect("day"),
+        Period::completion("2026-04-01", "2027-03-31").expect("contract"),
     ] {
         let started = std::time::Instant::now();
         let report = reports::build(&*store, &period, "2026-12-01T00:00:00.000Z")

@@ -7,7 +7,9 @@ use tokio_postgres::types::ToSql;
 
 use super::{PostgresStore, TRIP_COLUMNS, trip_row};
 use crate::store::StoreError;
-use crate::store::office::{CardBatchRow, HeldRecord, NewCardBatch, OfficeStore, RecordFilter};
+use crate::store::office::{
+    CardBatchRow, HeldRecord, NewCardBatch, OfficeStore, RecordFilter, stage_rank,
+};
 
 /// The latest version of each record, with its stage and the planned trip.
 const LATEST: &str =
@@ -180,6 +182,33 @@ impl OfficeStore for PostgresStore {
             )
             .await?;
         Ok(n > 0)
+    }
+
+    async fn advance_stages(
+        &self,
+        record_ids: &[String],
+        stage: &str,
+        by: &str,
+        now: &str,
+    ) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let stmt = tx
+            .prepare(&format!(
+                "INSERT INTO record_stages (record_id, stage, changed_by, changed_at)
+                 SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM records WHERE record_id = $1)
+                 ON CONFLICT (record_id) DO UPDATE SET stage = excluded.stage, changed_by = excluded.changed_by, changed_at = excluded.changed_at
+                 WHERE {} < {}",
+                stage_rank("record_stages.stage"),
+                stage_rank("excluded.stage")
+            ))
+            .await?;
+        let mut moved = 0;
+        for id in record_ids {
+            moved += tx.execute(&stmt, &[id, &stage, &by, &now]).await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 
     async fn insert_card_batch(
@@ -384,6 +413,25 @@ impl OfficeStore for PostgresStore {
             )
             .await?;
         Ok(())
+    }
+
+    async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .execute("DELETE FROM counter_cases WHERE case_id = $1", &[&case_id])
+            .await?
+            > 0)
+    }
+
+    async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .execute(
+                "DELETE FROM phone_enquiries WHERE enquiry_id = $1",
+                &[&enquiry_id],
+            )
+            .await?
+            > 0)
     }
 
     async fn counter_cases(&self, from: &str, to: &str) -> Result<Vec<CounterCase>, StoreError> {

@@ -7,7 +7,9 @@ use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::SqliteStore;
 use crate::store::StoreError;
-use crate::store::office::{CardBatchRow, HeldRecord, NewCardBatch, OfficeStore, RecordFilter};
+use crate::store::office::{
+    CardBatchRow, HeldRecord, NewCardBatch, OfficeStore, RecordFilter, stage_rank,
+};
 
 /// The latest version of each record, with its stage and the planned trip.
 const LATEST: &str =
@@ -207,6 +209,37 @@ impl OfficeStore for SqliteStore {
         .await
     }
 
+    async fn advance_stages(
+        &self,
+        record_ids: &[String],
+        stage: &str,
+        by: &str,
+        now: &str,
+    ) -> Result<u64, StoreError> {
+        let (ids, args) = (record_ids.to_vec(), [stage, by, now].map(str::to_owned));
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let sql = format!(
+                "INSERT INTO record_stages (record_id, stage, changed_by, changed_at)
+                 SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM records WHERE record_id = ?1)
+                 ON CONFLICT (record_id) DO UPDATE SET stage = excluded.stage, changed_by = excluded.changed_by, changed_at = excluded.changed_at
+                 WHERE {} < {}",
+                stage_rank("record_stages.stage"),
+                stage_rank("excluded.stage")
+            );
+            let mut moved = 0u64;
+            {
+                let mut stmt = tx.prepare(&sql)?;
+                for id in &ids {
+                    moved += stmt.execute(rusqlite::params![id, args[0], args[1], args[2]])? as u64;
+                }
+            }
+            tx.commit()?;
+            Ok(moved)
+        })
+        .await
+    }
+
     async fn insert_card_batch(
         &self,
         batch: &NewCardBatch,
@@ -395,6 +428,20 @@ impl OfficeStore for SqliteStore {
                 rusqlite::params![p.enquiry_id, p.on_date, p.topic, p.answer, p.created_by, now],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError> {
+        let id = case_id.to_owned();
+        self.with(move |c| Ok(c.execute("DELETE FROM counter_cases WHERE case_id = ?1", [id])? > 0))
+            .await
+    }
+
+    async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError> {
+        let id = enquiry_id.to_owned();
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM phone_enquiries WHERE enquiry_id = ?1", [id])? > 0)
         })
         .await
     }
