@@ -642,12 +642,27 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
+/// True when the process named in an X lock file still runs.
+fn lock_holder_alive(lock: &Path) -> bool {
+    std::fs::read_to_string(lock)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists())
+}
+
 /// Starts Xvfb on the first free display number from :90 and waits for its socket.
 async fn start_xvfb() -> anyhow::Result<(String, Guard)> {
     for n in 90..200 {
-        if Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-        {
+        let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        // An Xvfb killed with SIGKILL (a test's guard, a killed CI run) leaves its lock
+        // and socket behind: a lock whose process is gone is stale and is cleared, as X
+        // servers themselves do, or a few hundred runs would use up every display.
+        if lock.exists() && !lock_holder_alive(&lock) {
+            let _ = std::fs::remove_file(&lock);
+            let _ = std::fs::remove_file(&socket);
+        }
+        if lock.exists() || socket.exists() {
             continue;
         }
         let display = format!(":{n}");
@@ -665,7 +680,6 @@ async fn start_xvfb() -> anyhow::Result<(String, Guard)> {
             .kill_on_drop(true)
             .spawn()
             .context("starting Xvfb (apt-get install xvfb)")?;
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if socket.exists() {
