@@ -140,26 +140,7 @@ pub fn insert_trip(
     now: DateTime<Utc>,
     staff: &str,
 ) -> Result<(), VaultError> {
-    for text in [&trip.site_name, &trip.site_address] {
-        outreach_domain::refuse_my_number(text).map_err(|_| VaultError::MyNumber)?;
-    }
-    tx.execute(
-        "INSERT INTO trips (id, site_name, site_address, trip_date, mode, expected_count, origin, created_at, created_by, staff)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            trip.id,
-            trip.site_name,
-            trip.site_address,
-            trip.date.to_string(),
-            mode_str(trip.mode),
-            trip.expected_count,
-            if trip.from_office { "office" } else { "tablet" },
-            now.to_rfc3339(),
-            staff,
-            trip.staff.join(",")
-        ],
-    )?;
-    Ok(())
+    write_trip(tx, trip, now, staff, "")
 }
 
 /// Stores or updates a trip the office pushed. A trip made on this tablet is never
@@ -170,16 +151,38 @@ pub fn upsert_office_trip(
     now: DateTime<Utc>,
     staff: &str,
 ) -> Result<(), VaultError> {
+    let office = NewTrip {
+        from_office: true,
+        ..trip.clone()
+    };
+    write_trip(
+        tx,
+        &office,
+        now,
+        staff,
+        " ON CONFLICT (id) DO UPDATE SET site_name = excluded.site_name,
+             site_address = excluded.site_address, trip_date = excluded.trip_date,
+             mode = excluded.mode, expected_count = excluded.expected_count, staff = excluded.staff
+         WHERE trips.origin = 'office'",
+    )
+}
+
+/// The one INSERT both take; `on_conflict` is appended as it stands.
+fn write_trip(
+    tx: &Transaction<'_>,
+    trip: &NewTrip,
+    now: DateTime<Utc>,
+    staff: &str,
+    on_conflict: &str,
+) -> Result<(), VaultError> {
     for text in [&trip.site_name, &trip.site_address] {
         outreach_domain::refuse_my_number(text).map_err(|_| VaultError::MyNumber)?;
     }
     tx.execute(
-        "INSERT INTO trips (id, site_name, site_address, trip_date, mode, expected_count, origin, created_at, created_by, staff)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'office', ?7, ?8, ?9)
-         ON CONFLICT (id) DO UPDATE SET site_name = excluded.site_name, site_address = excluded.site_address,
-             trip_date = excluded.trip_date, mode = excluded.mode, expected_count = excluded.expected_count,
-             staff = excluded.staff
-         WHERE trips.origin = 'office'",
+        &format!(
+            "INSERT INTO trips (id, site_name, site_address, trip_date, mode, expected_count, origin, created_at, created_by, staff)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10){on_conflict}"
+        ),
         params![
             trip.id,
             trip.site_name,
@@ -187,6 +190,7 @@ pub fn upsert_office_trip(
             trip.date.to_string(),
             mode_str(trip.mode),
             trip.expected_count,
+            if trip.from_office { "office" } else { "tablet" },
             now.to_rfc3339(),
             staff,
             trip.staff.join(",")
