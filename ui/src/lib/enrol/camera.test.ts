@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { frameSize, startScanner, toLuma } from './camera';
+import { describe, expect, it, vi } from 'vitest';
+import { CAMERA_START_TIMEOUT_MS, frameSize, openCamera, startScanner, toLuma } from './camera';
 
 describe('toLuma', () => {
   it('turns RGBA into one grey byte per pixel, ignoring alpha', () => {
@@ -31,5 +31,24 @@ describe('startScanner', () => {
       getUserMedia: () => Promise.reject(new DOMException('denied', 'NotAllowedError')),
     } as unknown as MediaDevices;
     await expect(startScanner(video, async () => null, () => {}, media)).rejects.toThrow('denied');
+  });
+});
+
+describe('openCamera', () => {
+  it('refuses at once when the web view has no camera API', async () => {
+    await expect(openCamera({}, undefined)).rejects.toThrow('no camera API');
+  });
+
+  it('gives up on a camera request that never answers', async () => {
+    vi.useFakeTimers();
+    try {
+      const media = { getUserMedia: () => new Promise<MediaStream>(() => undefined) } as unknown as MediaDevices;
+      const opening = openCamera({ facingMode: 'environment' }, media);
+      const settled = expect(opening).rejects.toThrow('the camera did not start');
+      await vi.advanceTimersByTimeAsync(CAMERA_START_TIMEOUT_MS + 1);
+      await settled;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

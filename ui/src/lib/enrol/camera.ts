@@ -40,6 +40,27 @@ export type Decode = (luma: Uint8Array, width: number, height: number) => Promis
 export type Scanner = { stop: () => void };
 
 /**
+ * Opens a camera (video only) with `constraints`. Rejects when the web view has no camera API,
+ * the camera is refused, or it does not start within {@link CAMERA_START_TIMEOUT_MS} (WebKit can
+ * leave the request hanging when there is no device).
+ */
+export async function openCamera(
+  constraints: MediaTrackConstraints,
+  media: MediaDevices | undefined = navigator.mediaDevices,
+): Promise<MediaStream> {
+  if (media === undefined || typeof media.getUserMedia !== 'function') {
+    throw new Error('no camera API');
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the camera did not start')), CAMERA_START_TIMEOUT_MS);
+  });
+  return Promise.race([media.getUserMedia({ video: constraints, audio: false }), timeout]).finally(() =>
+    clearTimeout(timer),
+  );
+}
+
+/**
  * Starts the back camera in `video` and reads frames until one holds a QR code, then stops the
  * camera and calls `onText`. Rejects when there is no camera or it is refused.
  */
@@ -49,17 +70,7 @@ export async function startScanner(
   onText: (text: string) => void,
   media: MediaDevices | undefined = navigator.mediaDevices,
 ): Promise<Scanner> {
-  if (media === undefined || typeof media.getUserMedia !== 'function') {
-    throw new Error('no camera API');
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('the camera did not start')), CAMERA_START_TIMEOUT_MS);
-  });
-  const stream = await Promise.race([
-    media.getUserMedia({ video: { facingMode: 'environment' }, audio: false }),
-    timeout,
-  ]).finally(() => clearTimeout(timer));
+  const stream = await openCamera({ facingMode: 'environment' }, media);
   video.srcObject = stream;
   await video.play().catch(() => undefined);
 
