@@ -9,6 +9,7 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 
 pub mod console;
+pub mod pickup;
 pub mod sync;
 pub mod tus;
 

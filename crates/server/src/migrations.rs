@@ -48,6 +48,11 @@ pub const SQLITE: &[Migration] = &[
         name: "office_work",
         sql: include_str!("../migrations/sqlite/0004_office_work.sql"),
     },
+    Migration {
+        version: 5,
+        name: "counter_pickup",
+        sql: include_str!("../migrations/sqlite/0005_counter_pickup.sql"),
+    },
 ];
 
 /// Migrations for PostgreSQL, oldest first; the same versions and names as [`SQLITE`].
@@ -71,6 +76,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         name: "office_work",
         sql: include_str!("../migrations/postgres/0004_office_work.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "counter_pickup",
+        sql: include_str!("../migrations/postgres/0005_counter_pickup.sql"),
     },
 ];
 

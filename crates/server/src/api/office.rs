@@ -489,18 +489,28 @@ fn matched_ids(b: &CardBatchRow) -> impl Iterator<Item = String> + '_ {
 fn batch_summary(
     b: &CardBatchRow,
     facts: &std::collections::HashMap<String, RecordFacts>,
+    notified: &std::collections::HashSet<String>,
 ) -> CardBatch {
     let to_mail = matched_ids(b)
         .filter_map(|id| facts.get(&id))
-        .filter(|f| f.mode == "uketsuke" && f.delivery != "counter")
+        .filter(|f| goes_by_mail(f))
         .count() as i64;
+    let counter: Vec<String> = matched_ids(b)
+        .filter(|id| facts.get(id).is_some_and(|f| !goes_by_mail(f)))
+        .collect();
+    let sent = counter.iter().filter(|id| notified.contains(*id)).count() as i64;
+    let to_notify = counter.len() as i64;
     let deadline = shift(&b.delivered_on, MAILING_DAYS);
     CardBatch {
         batch_id: b.batch_id.clone(),
         label: b.label.clone(),
         delivered_on: b.delivered_on.clone(),
-        overdue: b.mailed_on.is_none() && today() > deadline,
+        // Both the mailing and the notices are due two weeks after delivery.
+        overdue: (b.mailed_on.is_none() || sent < to_notify) && today() > deadline,
         deadline,
+        storage: b.storage.clone(),
+        to_notify,
+        notified: sent,
         mailed_on: b.mailed_on.clone(),
         cards: b.cards.len() as i64,
         matched: matched_ids(b).count() as i64,
@@ -514,8 +524,28 @@ fn batch_summary(
     }
 }
 
+/// A card mailed to the resident: taken in mode 受付 and not marked for the counter.
+/// Every other matched card is collected at the counter and needs a 交付通知書.
+pub(crate) fn goes_by_mail(f: &RecordFacts) -> bool {
+    f.mode == "uketsuke" && f.delivery != "counter"
+}
+
+/// Of these 申請書IDs, those whose 交付通知書 was sent.
+pub(crate) async fn notified(
+    state: &AppState,
+    ids: &[String],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    Ok(state
+        .store
+        .notices(ids)
+        .await?
+        .into_iter()
+        .map(|n| n.application_id)
+        .collect())
+}
+
 /// The latest records with these 申請書IDs, and their facts by 申請書ID.
-async fn records_by_application_id(
+pub(crate) async fn records_by_application_id(
     state: &AppState,
     ids: Vec<String>,
 ) -> Result<
@@ -540,12 +570,14 @@ async fn records_by_application_id(
     Ok((records, facts))
 }
 
-async fn batch_view(
+pub(crate) async fn batch_view(
     state: &AppState,
     b: &CardBatchRow,
 ) -> Result<(CardBatch, Vec<HeldRecord>), AppError> {
-    let (records, facts) = records_by_application_id(state, matched_ids(b).collect()).await?;
-    Ok((batch_summary(b, &facts), records))
+    let ids: Vec<String> = matched_ids(b).collect();
+    let sent = notified(state, &ids).await?;
+    let (records, facts) = records_by_application_id(state, ids).await?;
+    Ok((batch_summary(b, &facts, &sent), records))
 }
 
 fn rejected(problems: Vec<ImportProblem>) -> Response {
@@ -568,9 +600,11 @@ async fn store_batch(
     session: &StaffSession,
     label: &str,
     delivered_on: &str,
+    storage: &str,
     ids: Vec<String>,
 ) -> Result<Response, AppError> {
     check_text("label", label, 100, true)?;
+    check_text("storage", storage, 100, false)?;
     check_date("deliveredOn", delivered_on)?;
     let held = state
         .store
@@ -587,6 +621,7 @@ async fn store_batch(
         batch_id: uuid::Uuid::now_v7().to_string(),
         label: label.trim().to_owned(),
         delivered_on: delivered_on.to_owned(),
+        storage: storage.trim().to_owned(),
         cards: ids
             .iter()
             .map(|id| (id.clone(), by_id.get(id).cloned()))
@@ -624,6 +659,7 @@ async fn store_batch(
         label: batch.label,
         delivered_on: batch.delivered_on,
         mailed_on: None,
+        storage: batch.storage,
         cards: batch.cards,
     };
     let (view, _) = batch_view(state, &row).await?;
@@ -650,7 +686,17 @@ pub async fn add_card_batch(
         .map(|(i, s)| (i + 1, s))
         .collect();
     match crate::cards::check_ids(&rows) {
-        Ok(ids) => store_batch(&state, &session, &input.label, &input.delivered_on, ids).await,
+        Ok(ids) => {
+            store_batch(
+                &state,
+                &session,
+                &input.label,
+                &input.delivered_on,
+                &input.storage,
+                ids,
+            )
+            .await
+        }
         Err(problems) => Ok(rejected(problems)),
     }
 }
@@ -664,6 +710,9 @@ pub struct ImportQuery {
     pub label: String,
     /// YYYY-MM-DD.
     pub delivered_on: String,
+    /// Where the cards are kept.
+    #[serde(default)]
+    pub storage: String,
 }
 
 /// Registers a delivered batch from a CSV (UTF-8, a `申請書ID` column). All or
@@ -683,7 +732,7 @@ pub async fn import_card_batch(
 ) -> Result<Response, AppError> {
     let Query(q) = query?;
     match crate::cards::parse_csv(&body) {
-        Ok(ids) => store_batch(&state, &session, &q.label, &q.delivered_on, ids).await,
+        Ok(ids) => store_batch(&state, &session, &q.label, &q.delivered_on, &q.storage, ids).await,
         Err(problems) => Ok(rejected(problems)),
     }
 }
@@ -699,9 +748,13 @@ pub async fn card_batches(
 ) -> Result<Json<CardBatchList>, AppError> {
     // One read for every batch's records, however many batches there are.
     let rows = state.store.card_batches().await?;
-    let ids = rows.iter().flat_map(matched_ids).collect();
+    let ids: Vec<String> = rows.iter().flat_map(matched_ids).collect();
+    let sent = notified(&state, &ids).await?;
     let (_, facts) = records_by_application_id(&state, ids).await?;
-    let batches = rows.iter().map(|b| batch_summary(b, &facts)).collect();
+    let batches = rows
+        .iter()
+        .map(|b| batch_summary(b, &facts, &sent))
+        .collect();
     audit(&state, &session, "card_batches_viewed", "card-batches").await?;
     Ok(Json(CardBatchList { batches }))
 }
@@ -736,7 +789,7 @@ async fn mailing_list(state: &AppState, id: &str) -> Result<MailingList, AppErro
     let mut counter_pickup = Vec::new();
     for r in &records {
         let f = RecordFacts::of(r);
-        if f.mode == "uketsuke" && f.delivery != "counter" {
+        if goes_by_mail(&f) {
             let first = state.store.record_versions(&r.record_id).await?;
             let original = first.first().map(RecordFacts::of).unwrap_or_default();
             entries.push(MailingEntry {

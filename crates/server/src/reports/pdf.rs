@@ -21,23 +21,23 @@ use outreach_protocol::console::{Report, ReportCell, ReportSection};
 /// ASCII half), so text widths are known without shaping.
 pub static FONT: &[u8] = include_bytes!("../../fonts/BIZUDGothic-Regular.ttf");
 
-const PAGE_W: f32 = 595.0;
-const PAGE_H: f32 = 842.0;
+pub(crate) const PAGE_W: f32 = 595.0;
+pub(crate) const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 40.0;
 const BODY: f32 = 8.5;
 const ROW_H: f32 = 14.0;
 
 /// An RGB colour.
-type Rgb = (u8, u8, u8);
-const INK: Rgb = (0, 0, 0);
-const RULE: Rgb = (0x80, 0x80, 0x80);
+pub(crate) type Rgb = (u8, u8, u8);
+pub(crate) const INK: Rgb = (0, 0, 0);
+pub(crate) const RULE: Rgb = (0x80, 0x80, 0x80);
 const HEAD: Rgb = (0xDC, 0xE6, 0xF2);
 const UKETSUKE: Rgb = (0x00, 0x3D, 0x99);
 const SUPPORT: Rgb = (0xE0, 0x8A, 0x00);
 
 /// One drawing operation on a page.
 #[derive(Debug, Clone, PartialEq)]
-enum Op {
+pub(crate) enum Op {
     /// Text with its baseline starting at (x, y).
     Text {
         x: f32,
@@ -66,7 +66,7 @@ enum Op {
 
 /// Width of `s` at `size` in BIZ UDGothic: half an em per ASCII or half-width
 /// character, one em for everything else.
-fn text_width(s: &str, size: f32) -> f32 {
+pub(crate) fn text_width(s: &str, size: f32) -> f32 {
     s.chars()
         .map(|c| {
             if c.is_ascii() || ('\u{FF61}'..='\u{FF9F}').contains(&c) {
@@ -99,7 +99,7 @@ fn fit(s: &str, size: f32, width: f32) -> String {
 /// `s` broken into lines that fit `width` at `size` (at line breaks, else at any
 /// character: Japanese has no spaces to break at), at most `max` lines, the last one
 /// ending in `…` when text was left out.
-fn wrap(s: &str, size: f32, width: f32, max: usize) -> Vec<String> {
+pub(crate) fn wrap(s: &str, size: f32, width: f32, max: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in s.split('\n') {
         let mut line = String::new();
@@ -472,15 +472,20 @@ fn color(c: Rgb) -> rgb::Color {
 
 /// The whole report as PDF bytes.
 pub fn write(report: &Report) -> Result<Vec<u8>, PdfError> {
+    render(&report.title, layout(report))
+}
+
+/// A4 pages of drawing operations as PDF bytes, text in the embedded font.
+pub(crate) fn render(title: &str, pages: Vec<Vec<Op>>) -> Result<Vec<u8>, PdfError> {
     let font = Font::new(FONT.into(), 0).ok_or(PdfError::Font)?;
     let mut document = Document::new();
     document.set_metadata(
         Metadata::new()
-            .title(report.title.clone())
+            .title(title.to_owned())
             .language("ja".to_owned())
             .creator("Outreach office server".to_owned()),
     );
-    for ops in layout(report) {
+    for ops in pages {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or(PdfError::Font)?;
         let mut page = document.start_page_with(settings);
         let mut surface = page.surface();

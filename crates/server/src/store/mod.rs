@@ -2,6 +2,7 @@
 //! implementation. Both are run by the same test suite.
 
 pub mod office;
+pub mod pickup;
 mod postgres;
 mod sqlite;
 
@@ -14,6 +15,7 @@ use outreach_protocol::console::AuditEvent;
 use outreach_protocol::sync::{ManifestRecord, RecordKey, RecordOutcome, RecordUpload, Trip};
 
 pub use office::{CardBatchRow, HeldRecord, NewCardBatch, OfficeStore, RecordFilter};
+pub use pickup::{Booked, BookingRow, NewBooking, NoticeRow, PickupStore};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -261,7 +263,7 @@ pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
 /// What the server needs from its database. Every method is one unit of work; a
 /// failure leaves the database as it was.
 #[async_trait]
-pub trait Store: OfficeStore + Send + Sync + 'static {
+pub trait Store: OfficeStore + PickupStore + Send + Sync + 'static {
     /// Which database this is.
     fn kind(&self) -> StorageKind;
 

@@ -64,6 +64,8 @@ pub struct NewCardBatch {
     pub label: String,
     /// YYYY-MM-DD.
     pub delivered_on: String,
+    /// Where the cards are kept.
+    pub storage: String,
     /// 申請書ID and the matched record, if any.
     pub cards: Vec<(String, Option<String>)>,
     /// Staff ID.
@@ -83,6 +85,8 @@ pub struct CardBatchRow {
     pub delivered_on: String,
     /// YYYY-MM-DD.
     pub mailed_on: Option<String>,
+    /// Where the cards are kept.
+    pub storage: String,
     /// 申請書ID and matched record, by 申請書ID.
     pub cards: Vec<(String, Option<String>)>,
 }

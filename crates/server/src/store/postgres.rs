@@ -125,6 +125,7 @@ const LAST_SEEN_GRANULARITY_SECS: i64 = 60;
 use crate::migrations::{self, Migration};
 
 mod office;
+mod pickup;
 
 /// The PostgreSQL storage: a small connection pool.
 #[derive(Clone)]

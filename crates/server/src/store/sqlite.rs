@@ -35,6 +35,7 @@ fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StaffAccount> {
 use crate::migrations::{self, Migration};
 
 mod office;
+mod pickup;
 
 const DEVICE_COLUMNS: &str =
     "device_id, name, enrolled_at, credential_expires_at, revoked_at, last_seen_at";

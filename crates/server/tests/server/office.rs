@@ -778,6 +778,7 @@ async fn two_batches_with_the_same_card_at_once_store_one() {
                 batch_id: format!("b-{round}-{n}"),
                 label: format!("便{n}"),
                 delivered_on: DAY.into(),
+                storage: String::new(),
                 cards: vec![
                     (shared.clone(), None),
                     (format!("2{round:0>11}{n:0>11}"), None),

@@ -247,6 +247,7 @@ pub async fn seed(store: &dyn Store) -> Seeded {
             batch_id: "batch-1".into(),
             label: "第1便".into(),
             delivered_on: DAY.into(),
+            storage: String::new(),
             cards,
             created_by: "s001".into(),
             created_at: now.clone(),

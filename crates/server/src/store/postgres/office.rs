@@ -234,8 +234,8 @@ impl OfficeStore for PostgresStore {
             return Ok(Err(arrived));
         }
         tx.execute(
-            "INSERT INTO card_batches (batch_id, label, delivered_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
-            &[&b.batch_id, &b.label, &b.delivered_on, &b.created_by, &b.created_at],
+            "INSERT INTO card_batches (batch_id, label, delivered_on, created_by, created_at, storage) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&b.batch_id, &b.label, &b.delivered_on, &b.created_by, &b.created_at, &b.storage],
         )
         .await?;
         let insert = tx
@@ -252,7 +252,7 @@ impl OfficeStore for PostgresStore {
         let client = self.client().await?;
         let mut batches: Vec<CardBatchRow> = client
             .query(
-                "SELECT batch_id, label, delivered_on, mailed_on FROM card_batches
+                "SELECT batch_id, label, delivered_on, mailed_on, storage FROM card_batches
                  ORDER BY delivered_on COLLATE \"C\" DESC, created_at COLLATE \"C\" DESC",
                 &[],
             )
@@ -263,6 +263,7 @@ impl OfficeStore for PostgresStore {
                 label: r.get(1),
                 delivered_on: r.get(2),
                 mailed_on: r.get(3),
+                storage: r.get(4),
                 cards: Vec::new(),
             })
             .collect();

@@ -260,8 +260,8 @@ impl OfficeStore for SqliteStore {
                 return Ok(Err(arrived));
             }
             tx.execute(
-                "INSERT INTO card_batches (batch_id, label, delivered_on, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                (&b.batch_id, &b.label, &b.delivered_on, &b.created_by, &b.created_at),
+                "INSERT INTO card_batches (batch_id, label, delivered_on, created_by, created_at, storage) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (&b.batch_id, &b.label, &b.delivered_on, &b.created_by, &b.created_at, &b.storage),
             )?;
             {
                 let mut insert = tx.prepare(
@@ -280,7 +280,7 @@ impl OfficeStore for SqliteStore {
     async fn card_batches(&self) -> Result<Vec<CardBatchRow>, StoreError> {
         self.with(|c| {
             let mut stmt = c.prepare(
-                "SELECT batch_id, label, delivered_on, mailed_on FROM card_batches ORDER BY delivered_on DESC, created_at DESC",
+                "SELECT batch_id, label, delivered_on, mailed_on, storage FROM card_batches ORDER BY delivered_on DESC, created_at DESC",
             )?;
             let mut batches: Vec<CardBatchRow> = stmt
                 .query_map([], |r| {
@@ -289,6 +289,7 @@ impl OfficeStore for SqliteStore {
                         label: r.get(1)?,
                         delivered_on: r.get(2)?,
                         mailed_on: r.get(3)?,
+                        storage: r.get(4)?,
                         cards: Vec::new(),
                     })
                 })?
