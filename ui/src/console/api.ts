@@ -25,6 +25,12 @@ import type {
   Trip,
   TripInput,
   TripSummary,
+  NoticeList,
+  PickupBooking,
+  PickupCalendar,
+  PickupDay,
+  PickupSearch,
+  PickupSettings,
 } from './bindings';
 
 export type {
@@ -48,6 +54,16 @@ export type {
   Trip,
   TripInput,
   TripSummary,
+  NoticeList,
+  PickupBooking,
+  PickupCalendar,
+  PickupDay,
+  PickupDayInfo,
+  PickupListEntry,
+  PickupResident,
+  PickupSearch,
+  PickupSettings,
+  PickupSlot,
 } from './bindings';
 
 /** A refusal from the server, with the row problems of an import when there are any. */
@@ -85,6 +101,26 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
     throw new ApiError(response.status, e.code ?? 'error', e.message ?? `HTTP ${response.status}`, e.problems ?? []);
   }
   return data as T;
+}
+
+/** A call whose answer is a file (the notices' PDF): the bytes, or the refusal as for {@link call}. */
+async function callBlob(method: string, path: string, body: unknown): Promise<Blob> {
+  let response: Response;
+  try {
+    response = await fetch(BASE + path, {
+      method,
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'offline', '事務所サーバーに接続できません。');
+  }
+  if (!response.ok) {
+    const e = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+    throw new ApiError(response.status, e.code ?? 'error', e.message ?? `HTTP ${response.status}`);
+  }
+  return response.blob();
 }
 
 const q = (params: Record<string, string | undefined>): string => {
@@ -135,6 +171,24 @@ export const api = {
   deleteCounter: (id: string) => call<void>('DELETE', `/counter-cases/${encodeURIComponent(id)}`),
   deletePhone: (id: string) => call<void>('DELETE', `/phone-enquiries/${encodeURIComponent(id)}`),
   addPhone: (p: { onDate: string; topic: string; answer: string }) => call<PhoneEnquiry>('POST', '/phone-enquiries', p),
+  notices: (batchId: string) => call<NoticeList>('GET', `/card-batches/${encodeURIComponent(batchId)}/notices`),
+  printNotices: (batchId: string, sentOn: string, applicationIds: string[] = []) =>
+    callBlob('POST', `/card-batches/${encodeURIComponent(batchId)}/notices`, { sentOn, applicationIds }),
+  pickupSettings: () => call<PickupSettings>('GET', '/pickup/settings'),
+  savePickupSettings: (s: PickupSettings) => call<PickupSettings>('PUT', '/pickup/settings', s),
+  pickupCalendar: (from: string, to: string) => call<PickupCalendar>('GET', '/pickup/calendar' + q({ from, to })),
+  findResidents: (p: { applicationId?: string; name?: string; birthDate?: string }) =>
+    call<PickupSearch>('GET', '/pickup/residents' + q(p)),
+  book: (applicationId: string, date: string, time: string, byPhone: boolean) =>
+    call<PickupBooking>('POST', '/pickup/bookings', { applicationId, date, time, byPhone }),
+  moveBooking: (id: string, date: string, time: string, byPhone: boolean) =>
+    call<PickupBooking>('POST', `/pickup/bookings/${encodeURIComponent(id)}/move`, { date, time, byPhone }),
+  cancelBooking: (id: string, byPhone: boolean) =>
+    call<PickupBooking>('POST', `/pickup/bookings/${encodeURIComponent(id)}/cancel`, { byPhone }),
+  handover: (id: string) => call<PickupBooking>('POST', `/pickup/bookings/${encodeURIComponent(id)}/handover`),
+  noShow: (id: string) => call<PickupBooking>('POST', `/pickup/bookings/${encodeURIComponent(id)}/no-show`),
+  followUp: (id: string, note: string) => call<void>('POST', `/pickup/bookings/${encodeURIComponent(id)}/follow-up`, { note }),
+  pickupDay: (date: string) => call<PickupDay>('GET', '/pickup/day' + q({ date })),
   report: (p: ReportParams) => call<Report>('GET', '/reports' + q({ ...p })),
   reportFileUrl: (p: ReportParams, format: string) => `${BASE}/reports/file` + q({ ...p, format }),
 };
@@ -191,11 +245,34 @@ const CODE: Record<string, string> = {
   invalid_time: 'の日時を確かめてください。',
 };
 
+/** Refusals of the pickup desk, whatever their status: said as a person would. */
+const WHOLE: Record<string, string> = {
+  unknown_application: 'この申請書IDの申請は見つかりません。番号を確かめてください。',
+  card_not_arrived: 'この方のカードはまだ届いていません。届いてから予約してください。',
+  already_booked: 'この方はすでに予約があります。新しく予約せず、今の予約を変更してください。',
+  already_issued: 'この方のカードはすでに交付済みです。',
+  slot_full: 'この時間帯は満員です。別の時間を選んでください。',
+  outside_hours: 'その時刻は予約枠ではありません。カレンダーから選んでください。',
+  out_of_range: '予約できる期間（今日から設定の日数まで）の外です。',
+  not_open: 'この予約はすでに終わっています（交付・取消・変更済み）。画面を更新してください。',
+  not_yet: '予約日がまだ来ていないため「来庁なし」にはできません。',
+  not_no_show: '「来庁なし」の予約にだけ連絡記録を残せます。',
+  nothing_to_print: '未送付の通知書はありません（再印刷は1件ずつ選んでください）。',
+  not_in_batch: 'この便の窓口受取の対象ではありません。',
+};
+
 /** A refusal as office staff read it: Japanese, naming the field, never a stack of codes. */
 export function errorText(e: unknown): string {
   if (!(e instanceof ApiError)) {
     return e instanceof Error ? e.message : String(e);
   }
+  if (e.code === 'closed_day') {
+    const why = /\((.+)\)/.exec(e.message)?.[1];
+    return `その日${why !== undefined ? `（${why}）` : ''}は窓口が休みです。別の日を選んでください。`;
+  }
+  if (e.code === 'invalid_settings') return `設定を保存できません: ${e.message}`;
+  const whole = WHOLE[e.code];
+  if (whole !== undefined) return whole;
   if (e.status === 401) return 'サインインの有効期限が切れました。ページを再読み込みしてサインインし直してください。';
   if (e.status === 403) return 'この操作は管理者だけが行えます。';
   if (e.status === 429) return 'サインインの失敗が続いたため、しばらく待ってからやり直してください。';

@@ -381,7 +381,11 @@ deliveredOn: string,
 /**
  * 申請書IDs, 23 digits each, no repeats.
  */
-applicationIds: Array<string>, };
+applicationIds: Array<string>, 
+/**
+ * Where the cards are kept (e.g. `金庫2段目`), shown on the day's pickup list.
+ */
+storage: string, };
 export type ImportProblem = { 
 /**
  * Row (CSV line, or position in the list from 1); 0 for the file as a whole.
@@ -450,7 +454,19 @@ toMail: number,
 /**
  * 申請書IDs with no application here.
  */
-unmatched: Array<string>, };
+unmatched: Array<string>, 
+/**
+ * Where the cards are kept.
+ */
+storage: string, 
+/**
+ * Matched cards collected at the counter: each needs a 交付通知書.
+ */
+toNotify: number, 
+/**
+ * Of those, notices sent.
+ */
+notified: number, };
 export type CardBatchList = { 
 /**
  * Newest delivery first.
@@ -792,3 +808,321 @@ perDay: Array<DayCount>,
  * Every site with applications.
  */
 perSite: Array<SiteCount>, };
+export type TimeRange = { 
+/**
+ * Start, `HH:MM`.
+ */
+from: string, 
+/**
+ * End (exclusive), `HH:MM`.
+ */
+to: string, };
+export type PickupSettings = { 
+/**
+ * Who sends the notice, e.g. `○○市 市民課`.
+ */
+officeName: string, 
+/**
+ * Where the card is collected, e.g. `本庁舎1階 市民課 マイナンバーカード交付窓口`.
+ */
+place: string, 
+/**
+ * The place's address.
+ */
+placeAddress: string, 
+/**
+ * Open weekdays, 1 (Monday) to 7 (Sunday).
+ */
+weekdays: Array<number>, 
+/**
+ * First slot starts, `HH:MM`.
+ */
+opens: string, 
+/**
+ * Last slot ends by, `HH:MM`.
+ */
+closes: string, 
+/**
+ * No slot overlaps these (a lunch break).
+ */
+breaks: Array<TimeRange>, 
+/**
+ * Length of a slot in minutes (10 to 240).
+ */
+slotMinutes: number, 
+/**
+ * Residents one slot takes: the counters staffed for pickups (1 to 50).
+ */
+capacity: number, 
+/**
+ * Closed although an open weekday (YYYY-MM-DD).
+ */
+closedDates: Array<string>, 
+/**
+ * Open although a weekend or a holiday (休日開庁, YYYY-MM-DD).
+ */
+openDates: Array<string>, 
+/**
+ * Closed from 12/29 to 1/3 (年末年始).
+ */
+yearEndClosed: boolean, 
+/**
+ * Closed on national holidays (国民の祝日・振替休日・国民の休日).
+ */
+holidaysClosed: boolean, 
+/**
+ * The number residents phone to book.
+ */
+bookingPhone: string, 
+/**
+ * When that phone is answered, e.g. `平日 9時〜17時`.
+ */
+bookingHours: string, 
+/**
+ * How many days ahead a pickup can be booked (1 to 366).
+ */
+horizonDays: number, };
+export type CardPlace = { 
+/**
+ * Batch ID.
+ */
+batchId: string, 
+/**
+ * Batch name.
+ */
+label: string, 
+/**
+ * YYYY-MM-DD.
+ */
+deliveredOn: string, 
+/**
+ * Where the batch is kept (may be empty).
+ */
+storage: string, 
+/**
+ * The card's number in its batch (by 申請書ID, from 1).
+ */
+number: number, };
+export type PickupBooking = { 
+/**
+ * ID.
+ */
+bookingId: string, 
+/**
+ * 申請書ID.
+ */
+applicationId: string, 
+/**
+ * Record UUID.
+ */
+recordId: string, 
+/**
+ * YYYY-MM-DD.
+ */
+date: string, 
+/**
+ * Slot start, `HH:MM`.
+ */
+time: string, 
+/**
+ * `booked`, `issued` (交付), `no_show` (来庁なし), `cancelled`, `moved`.
+ */
+status: string, 
+/**
+ * Staff ID.
+ */
+bookedBy: string, 
+/**
+ * RFC 3339.
+ */
+bookedAt: string, 
+/**
+ * The day it was handed over or marked a no-show (YYYY-MM-DD).
+ */
+closedOn: string | null, 
+/**
+ * After a no-show: the follow-up call's note.
+ */
+followUp: string, };
+export type PickupResident = { 
+/**
+ * 申請書ID.
+ */
+applicationId: string, 
+/**
+ * Record UUID.
+ */
+recordId: string, 
+/**
+ * 氏名.
+ */
+name: string, 
+/**
+ * フリガナ.
+ */
+kana: string, 
+/**
+ * YYYY-MM-DD, or empty.
+ */
+birthDate: string, 
+/**
+ * 郵便番号.
+ */
+postalCode: string, 
+/**
+ * 住所.
+ */
+address: string, 
+/**
+ * Collected at the counter by the record (サポート, or a mailing condition not
+ * met); false for a mailed card (e.g. one that came back).
+ */
+counterPickup: boolean, 
+/**
+ * Where the card is, once it has arrived.
+ */
+card: CardPlace | null, 
+/**
+ * The day its 交付通知書 was sent.
+ */
+noticeSentOn: string | null, 
+/**
+ * The open booking, or the last one.
+ */
+booking: PickupBooking | null, 
+/**
+ * What to bring, in Japanese, by the resident's case.
+ */
+bring: Array<string>, 
+/**
+ * The office's stage for the record.
+ */
+stage: string, };
+export type NoticeList = { 
+/**
+ * The batch.
+ */
+batch: CardBatch, 
+/**
+ * Residents of the batch who collect at the counter, by 申請書ID.
+ */
+residents: Array<PickupResident>, 
+/**
+ * How many of them have no notice sent yet.
+ */
+unsent: number, 
+/**
+ * Unsent notices past the two-week deadline.
+ */
+overdue: boolean, };
+export type NoticePrintInput = { 
+/**
+ * The day they are sent (YYYY-MM-DD).
+ */
+sentOn: string, 
+/**
+ * Only these 申請書IDs of the batch; empty means every unsent notice.
+ */
+applicationIds: Array<string>, };
+export type PickupSlot = { 
+/**
+ * Start, `HH:MM`.
+ */
+time: string, 
+/**
+ * End, `HH:MM`.
+ */
+end: string, 
+/**
+ * Places.
+ */
+capacity: number, 
+/**
+ * Booked places.
+ */
+booked: number, };
+export type PickupDayInfo = { 
+/**
+ * YYYY-MM-DD.
+ */
+date: string, 
+/**
+ * Why the counter is closed (e.g. `年末年始`, `勤労感謝の日`, `土曜日`), or null.
+ */
+closed: string | null, 
+/**
+ * The day's slots (empty when closed).
+ */
+slots: Array<PickupSlot>, };
+export type PickupCalendar = { 
+/**
+ * Each day from `from` to `to`.
+ */
+days: Array<PickupDayInfo>, };
+export type PickupSearch = { 
+/**
+ * Every record that matches (usually one).
+ */
+residents: Array<PickupResident>, };
+export type BookingInput = { 
+/**
+ * 申請書ID.
+ */
+applicationId: string, 
+/**
+ * YYYY-MM-DD.
+ */
+date: string, 
+/**
+ * Slot start, `HH:MM`.
+ */
+time: string, 
+/**
+ * Booked on a call from the resident: counted as a phone enquiry (受け取り予約).
+ */
+byPhone: boolean, };
+export type MoveInput = { 
+/**
+ * YYYY-MM-DD.
+ */
+date: string, 
+/**
+ * Slot start, `HH:MM`.
+ */
+time: string, 
+/**
+ * On a call from the resident: counted as a phone enquiry.
+ */
+byPhone: boolean, };
+export type CancelInput = { 
+/**
+ * On a call from the resident: counted as a phone enquiry.
+ */
+byPhone: boolean, };
+export type FollowUpInput = { 
+/**
+ * What the call gave, e.g. `不在。12/5に再度連絡`.
+ */
+note: string, };
+export type PickupListEntry = { 
+/**
+ * The booking.
+ */
+booking: PickupBooking, 
+/**
+ * The resident.
+ */
+resident: PickupResident, };
+export type PickupDay = { 
+/**
+ * YYYY-MM-DD.
+ */
+date: string, 
+/**
+ * The day's bookings, by time (booked, handed over and no-shows).
+ */
+entries: Array<PickupListEntry>, 
+/**
+ * No-shows of the last 60 days not booked again nor handed over since: to call.
+ */
+followUp: Array<PickupListEntry>, };

@@ -5,6 +5,7 @@
 pub mod console;
 pub mod device;
 pub mod office;
+pub mod pickup;
 pub mod records;
 pub mod tus;
 
@@ -108,6 +109,17 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(office::delete_counter_case))
         .routes(routes!(office::add_phone_enquiry))
         .routes(routes!(office::delete_phone_enquiry))
+        .routes(routes!(pickup::get_settings, pickup::put_settings))
+        .routes(routes!(pickup::notices, pickup::print_notices))
+        .routes(routes!(pickup::calendar))
+        .routes(routes!(pickup::find_residents))
+        .routes(routes!(pickup::book))
+        .routes(routes!(pickup::move_booking))
+        .routes(routes!(pickup::cancel_booking))
+        .routes(routes!(pickup::handover))
+        .routes(routes!(pickup::no_show))
+        .routes(routes!(pickup::follow_up))
+        .routes(routes!(pickup::pickup_day))
         .routes(routes!(office::tally))
         .routes(routes!(office::report))
         .routes(routes!(office::report_file))

@@ -33,17 +33,17 @@ pub const REVIEW_DAYS: i64 = 60;
 pub const DESTROY_DAYS: i64 = 365;
 
 /// Today in Japan.
-fn today() -> String {
+pub(crate) fn today() -> String {
     (Utc::now() + Duration::hours(9))
         .format("%Y-%m-%d")
         .to_string()
 }
 
-fn unprocessable(code: &'static str, message: impl Into<String>) -> AppError {
+pub(crate) fn unprocessable(code: &'static str, message: impl Into<String>) -> AppError {
     AppError::client(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }
 
-fn check_date(field: &str, s: &str) -> Result<NaiveDate, AppError> {
+pub(crate) fn check_date(field: &str, s: &str) -> Result<NaiveDate, AppError> {
     if s.len() == 10
         && let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
     {
@@ -62,7 +62,7 @@ fn shift(d: &str, days: i64) -> String {
 }
 
 /// Free text a person typed: bounded, and never a probable 個人番号.
-fn check_text(field: &str, s: &str, max: usize, required: bool) -> Result<(), AppError> {
+pub(crate) fn check_text(field: &str, s: &str, max: usize, required: bool) -> Result<(), AppError> {
     if required && s.trim().is_empty() {
         return Err(unprocessable("invalid_text", format!("{field}: required")));
     }
@@ -81,7 +81,7 @@ fn check_text(field: &str, s: &str, max: usize, required: bool) -> Result<(), Ap
     Ok(())
 }
 
-async fn audit(
+pub(crate) async fn audit(
     state: &AppState,
     session: &StaffSession,
     action: &str,
@@ -305,6 +305,7 @@ pub async fn review(
         trip_id: q.trip_id,
         dates: dates.clone(),
         application_ids: None,
+        birth_date: None,
     };
     let mut items: Vec<ReviewItem> = state
         .store
@@ -477,7 +478,7 @@ pub async fn set_stage(
 // --- Cards -----------------------------------------------------------------------------
 
 /// The 申請書IDs of a batch's matched cards.
-fn matched_ids(b: &CardBatchRow) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn matched_ids(b: &CardBatchRow) -> impl Iterator<Item = String> + '_ {
     b.cards
         .iter()
         .filter(|(_, r)| r.is_some())

@@ -183,6 +183,8 @@ pub struct ReportInputs {
     pub batches: Vec<CardBatchRow>,
     /// Facts of the records the batches' cards matched, by 申請書ID.
     pub card_records: BTreeMap<String, RecordFacts>,
+    /// Counter pickups closed in the period (交付 and 来庁なし), by day.
+    pub pickups: Vec<crate::store::BookingRow>,
     /// Written remarks (the completion report's 受託者の意見, 住民の反応): titled lists
     /// of paragraphs, see [`parse_remarks`].
     pub remarks: Vec<(String, Vec<String>)>,
@@ -271,6 +273,7 @@ pub async fn load(store: &dyn Store, period: &Period) -> Result<ReportInputs, St
         returned: store.returned(Some((&from, &to))).await?,
         batches,
         card_records,
+        pickups: store.bookings_closed_between(&from, &to).await?,
         remarks: Vec::new(),
     })
 }
@@ -335,6 +338,8 @@ struct DayFigures {
     returned: i64,
     matched: i64,
     mailed: i64,
+    handed_over: i64,
+    no_show: i64,
 }
 
 impl DayFigures {
@@ -349,6 +354,8 @@ impl DayFigures {
         self.returned += o.returned;
         self.matched += o.matched;
         self.mailed += o.mailed;
+        self.handed_over += o.handed_over;
+        self.no_show += o.no_show;
     }
 }
 
@@ -483,6 +490,17 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
             days.entry(on.to_owned()).or_default().mailed += mailed_cards(b, &inputs.card_records);
         }
     }
+    for b in &inputs.pickups {
+        let Some(on) = b.closed_on.as_deref().filter(|d| in_period(d)) else {
+            continue;
+        };
+        let day = days.entry(on.to_owned()).or_default();
+        match b.status.as_str() {
+            "issued" => day.handed_over += 1,
+            "no_show" => day.no_show += 1,
+            _ => {}
+        }
+    }
     let mut total = DayFigures::default();
     for d in days.values() {
         total.add(d);
@@ -506,6 +524,8 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
         vec![t("返戻物"), n(total.returned)],
         vec![t("カード照合"), n(total.matched)],
         vec![t("発送"), n(total.mailed)],
+        vec![t("窓口交付（予約来庁）"), n(total.handed_over)],
+        vec![t("来庁なし（予約）"), n(total.no_show)],
     ];
     if period.kind != ReportKind::Daily {
         let trip_days: std::collections::BTreeSet<&str> =
@@ -584,6 +604,7 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
                     n(d.returned),
                     n(d.matched),
                     n(d.mailed),
+                    n(d.handed_over),
                 ]
             })
             .collect();
@@ -599,6 +620,7 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
             n(total.returned),
             n(total.matched),
             n(total.mailed),
+            n(total.handed_over),
         ]);
         sections.push(section(
             "days",
@@ -623,6 +645,7 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
                 col("返戻物", "int", 8),
                 col("カード照合", "int", 10),
                 col("発送", "int", 7),
+                col("窓口交付", "int", 9),
             ],
             rows,
         ));
@@ -713,6 +736,33 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
                         t(reason_ja(&r.reason)),
                         n(r.contacts.len() as i64),
                         t(resolution_ja(r.resolution.as_deref())),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    if period.kind == ReportKind::Daily {
+        sections.push(section(
+            "pickups",
+            "窓口交付（予約）",
+            vec![
+                col("予約時刻", "text", 10),
+                col("申請書ID", "id", 27),
+                col("結果", "text", 12),
+            ],
+            inputs
+                .pickups
+                .iter()
+                .filter(|b| b.closed_on.as_deref().is_some_and(in_period))
+                .map(|b| {
+                    vec![
+                        t(b.slot_time.clone()),
+                        t(b.application_id.clone()),
+                        t(if b.status == "issued" {
+                            "交付"
+                        } else {
+                            "来庁なし"
+                        }),
                     ]
                 })
                 .collect(),

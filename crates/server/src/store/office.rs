@@ -53,6 +53,9 @@ pub struct RecordFilter {
     pub dates: Option<(String, String)>,
     /// Only these 申請書IDs.
     pub application_ids: Option<Vec<String>>,
+    /// Only residents born on this day (YYYY-MM-DD): finding a caller by name and
+    /// birth date.
+    pub birth_date: Option<String>,
 }
 
 /// A card batch to store.

@@ -8,6 +8,7 @@ mod health;
 mod logs;
 mod office;
 mod openapi;
+mod pickup;
 mod reports;
 mod staff;
 mod support;

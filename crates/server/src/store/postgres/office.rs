@@ -115,6 +115,13 @@ impl OfficeStore for PostgresStore {
                 d = n
             ));
         }
+        if let Some(birth) = &filter.birth_date {
+            texts.push(birth.clone());
+            sql.push_str(&format!(
+                " AND (r.payload::jsonb ->> 'birthDate') = ${}",
+                texts.len()
+            ));
+        }
         let ids: Vec<String>;
         let mut params: Vec<&(dyn ToSql + Sync)> =
             texts.iter().map(|t| t as &(dyn ToSql + Sync)).collect();

@@ -132,6 +132,13 @@ impl OfficeStore for SqliteStore {
                     d = n
                 ));
             }
+            if let Some(birth) = f.birth_date {
+                args.push(birth);
+                sql.push_str(&format!(
+                    " AND json_extract(r.payload, '$.birthDate') = ?{}",
+                    args.len()
+                ));
+            }
             if let Some(ids) = f.application_ids {
                 if ids.is_empty() {
                     return Ok(Vec::new());

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { addDays, dayLabel } from './dates';
+
+describe('pickup dates', () => {
+  it('adds days across months and years', () => {
+    expect(addDays('2026-11-26', 13)).toBe('2026-12-09');
+    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+  });
+  it('says the day with its weekday', () => {
+    expect(dayLabel('2026-11-26')).toBe('11/26（木）');
+    expect(dayLabel('2027-01-03')).toBe('1/3（日）');
+    expect(dayLabel('nonsense')).toBe('nonsense');
+  });
+});
