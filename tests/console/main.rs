@@ -28,7 +28,7 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn out_dir() -> PathBuf {
+fn out_dir(name: &str) -> PathBuf {
     let dir = std::env::var_os("OUTREACH_E2E_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -37,7 +37,7 @@ fn out_dir() -> PathBuf {
                 .unwrap_or_else(|| repo_root().join("target"))
                 .join("e2e-screenshots")
         })
-        .join("console");
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     dir
@@ -314,18 +314,22 @@ fn run(cmd: &str, args: &[&str]) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-#[tokio::test]
-#[ignore = "needs chromium, chromedriver, poppler-utils and ui/dist (make console-e2e)"]
-async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()> {
+/// The real server (this process, plain HTTP, the built console) and a headless
+/// chromium driven by chromedriver, screenshots under `target/e2e-screenshots/{shots}`.
+struct Session {
+    b: Browser,
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _driver: Driver,
+}
+
+async fn launch(store: Arc<dyn Store>, shots: &str) -> anyhow::Result<Session> {
     let dist = repo_root().join("ui").join("dist");
     anyhow::ensure!(
         dist.join("console.html").is_file(),
         "build the UI first (cd ui && npm run build)"
     );
-    let day = japan_today();
-    let data = tempfile::tempdir()?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in(data.path()).await?);
-    seed(&*store, &day).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let mut state = AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS);
@@ -362,12 +366,34 @@ async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()>
     )
     .await
     .context("a chromium session")?;
-    let mut b = Browser {
+    let b = Browser {
         client,
-        shots: out_dir(),
+        shots: out_dir(shots),
         count: 0,
     };
-    let base = format!("http://{addr}");
+    Ok(Session {
+        b,
+        base: format!("http://{addr}"),
+        stop,
+        server,
+        _driver,
+    })
+}
+
+#[tokio::test]
+#[ignore = "needs chromium, chromedriver, poppler-utils and ui/dist (make console-e2e)"]
+async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()> {
+    let day = japan_today();
+    let data = tempfile::tempdir()?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in(data.path()).await?);
+    seed(&*store, &day).await?;
+    let Session {
+        mut b,
+        base,
+        stop,
+        server,
+        _driver,
+    } = launch(store.clone(), "console").await?;
     let started = Instant::now();
 
     // Sign in.
@@ -587,6 +613,219 @@ async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()>
             "{action} is audited with the staff ID"
         );
     }
+
+    bounded(b.client.close()).await?;
+    let _ = stop.send(());
+    server.await??;
+    Ok(())
+}
+
+/// Counter pickup at the office: the 交付通知書 of a batch printed (and read back
+/// from the PDF the page made), a resident found and booked on the phone into a slot
+/// of the calendar, the card handed over from the day's list, and the daily report
+/// counting the handover and the call.
+#[tokio::test]
+#[ignore = "needs chromium, chromedriver, poppler-utils and ui/dist (make console-e2e)"]
+async fn counter_pickup_from_the_notice_to_the_handover() -> anyhow::Result<()> {
+    let day = japan_today();
+    let data = tempfile::tempdir()?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in(data.path()).await?);
+    seed(&*store, &day).await?;
+    let now = timestamp(chrono::Utc::now());
+    // Two residents helped in mode サポート, beside the seeded 受付 record 6 for the counter.
+    let mut records = Vec::new();
+    for (n, name, kana, birth) in [
+        (11u32, "窓口 一子", "マドグチ イチコ", "1961-03-03"),
+        (12, "窓口 二郎", "マドグチ ジロウ", "2015-08-20"),
+    ] {
+        let payload = serde_json::json!({
+            "format": "outreach-record/1",
+            "trip": {"id": "trip-home", "siteName": "特別養護老人ホーム見本園", "siteAddress": "", "date": day, "mode": "support"},
+            "applicationId": app_id(n), "name": name, "kana": kana, "birthDate": birth,
+            "postalCode": "3730853", "address": format!("群馬県太田市浜町{n}-2"),
+            "delivery": "counter", "photo": {"retakes": 0, "warnings": [], "failures": []}, "notes": ""
+        })
+        .to_string();
+        records.push(RecordUpload {
+            id: format!("0190b000-0000-7000-8000-{n:0>12}"),
+            version: 1,
+            format: 1,
+            trip_id: "trip-home".into(),
+            base_version: None,
+            amend_reason: None,
+            created_by: STAFF.into(),
+            finalized_at: now.clone(),
+            payload_hash: "0".repeat(64),
+            payload,
+            photos: vec![],
+        });
+    }
+    store.put_records("tablet-1", &records, &now).await?;
+    let cards = [1, 6, 11, 12].map(|n| (app_id(n), None::<String>));
+    let held = store
+        .latest_records(&outreach_server::store::RecordFilter::default())
+        .await?;
+    let cards: Vec<(String, Option<String>)> = cards
+        .into_iter()
+        .map(|(id, _)| {
+            let record = held
+                .iter()
+                .find(|r| r.payload.contains(&id))
+                .map(|r| r.record_id.clone());
+            (id, record)
+        })
+        .collect();
+    store
+        .insert_card_batch(&outreach_server::store::NewCardBatch {
+            batch_id: "batch-e2e".into(),
+            label: "第7便".into(),
+            delivered_on: day.clone(),
+            storage: "金庫2段目".into(),
+            cards,
+            created_by: STAFF.into(),
+            created_at: now.clone(),
+        })
+        .await?
+        .map_err(|ids| anyhow::anyhow!("cards refused: {ids:?}"))?;
+    // Every day open, so the test does not depend on the day it runs.
+    let mut settings = outreach_server::pickup::default_settings();
+    settings.weekdays = (1..=7).collect();
+    settings.holidays_closed = false;
+    settings.year_end_closed = false;
+    settings.office_name = "太田市 市民課".into();
+    settings.booking_phone = "0276-47-1111".into();
+    store
+        .put_setting(
+            outreach_server::pickup::SETTINGS_KEY,
+            &serde_json::to_string(&settings)?,
+            STAFF,
+            &now,
+        )
+        .await?;
+
+    let Session {
+        mut b,
+        base,
+        stop,
+        server,
+        _driver,
+    } = launch(store.clone(), "console-pickup").await?;
+    bounded(b.client.goto(&format!("{base}/console"))).await?;
+    b.fill("input[name=staffId]", STAFF).await?;
+    b.fill("input[name=password]", PASSWORD).await?;
+    b.click("button[type=submit]").await?;
+    b.see("事務 花子").await?;
+
+    // 交付通知書: the batch's three counter cards, printed together and marked sent.
+    b.click("button[data-page=pickup]").await?;
+    b.click("button[data-tab=notices]").await?;
+    b.see("第7便").await?;
+    b.click_xpath("//tr[contains(., '第7便')]//button[contains(., '通知書を見る')]")
+        .await?;
+    b.see("窓口 一子").await?;
+    b.see("未送付 3件").await?;
+    b.shot("notices").await?;
+    b.click("#print-notices").await?;
+    b.see("3件の通知書を作成し、送付済みにしました。").await?;
+    b.see("未送付 0件").await?;
+    let href = bounded(
+        bounded(b.client.find(Locator::Css("#notices-pdf")))
+            .await?
+            .attr("href"),
+    )
+    .await?
+    .context("the PDF link has an href")?;
+    let pdf = b.download(&href).await?;
+    let pdf_path = b.shots.join("notices.pdf");
+    std::fs::write(&pdf_path, &pdf)?;
+    let text = run(
+        "pdftotext",
+        &["-layout", pdf_path.to_str().context("path")?, "-"],
+    )?;
+    for want in [
+        "マイナンバーカード交付通知書",
+        "窓口 一子 様",
+        "窓口 二郎 様",
+        "法定代理人",
+        &app_id(11),
+        "0276-47-1111",
+    ] {
+        anyhow::ensure!(text.contains(want), "the notices' text holds {want}");
+    }
+    anyhow::ensure!(
+        !text.contains("見本 次郎1 "),
+        "a mailed card gets no notice"
+    );
+    run(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            pdf_path.to_str().context("path")?,
+            b.shots.join("notice-page").to_str().context("path")?,
+        ],
+    )?;
+    b.shot("notices-printed").await?;
+
+    // The resident phones: found by 申請書ID, booked into today's last slot.
+    b.click("button[data-tab=phone]").await?;
+    b.fill("input[name=applicationId]", &app_id(11)).await?;
+    b.click_text("button", "検索").await?;
+    b.see("マドグチ イチコ").await?;
+    b.see("第7便").await?;
+    b.shot("phone-found").await?;
+    b.click(&format!(
+        "button.slot[data-date='{day}'][data-time='16:30']"
+    ))
+    .await?;
+    b.see("予約しました").await?;
+    b.see("予約中").await?;
+    b.shot("phone-booked").await?;
+
+    // The day's list: the booking with what to bring and the card's place; handed over.
+    b.click("button[data-tab=day]").await?;
+    b.see("窓口 一子").await?;
+    b.see("金庫2段目").await?;
+    b.see("本人確認書類").await?;
+    b.shot("day").await?;
+    b.click_xpath("//tr[contains(., '窓口 一子')]//button[@data-act='handover']")
+        .await?;
+    b.see("交付済み").await?;
+    b.shot("day-handed-over").await?;
+
+    // The daily report counts the handover and the call.
+    b.click("button[data-page=reports]").await?;
+    b.click_text("button", "表示").await?;
+    b.see("窓口交付（予約）").await?;
+    b.see("受け取り予約").await?;
+    let summary = bounded(b.client.execute(
+        "const row = [...document.querySelectorAll('tr')].find(r => r.textContent.includes('うち窓口交付（予約来庁）'));
+         return row ? row.textContent : '';",
+        vec![],
+    ))
+    .await?;
+    anyhow::ensure!(
+        summary
+            .as_str()
+            .is_some_and(|s| s.trim_end().ends_with('1')),
+        "the daily report counts one handover: {summary}"
+    );
+    b.shot("report").await?;
+    let stage = store
+        .latest_records(&outreach_server::store::RecordFilter {
+            application_ids: Some(vec![app_id(11)]),
+            ..Default::default()
+        })
+        .await?;
+    anyhow::ensure!(
+        stage.first().is_some_and(|r| r.stage == "issued"),
+        "the record's stage is 交付"
+    );
 
     bounded(b.client.close()).await?;
     let _ = stop.send(());

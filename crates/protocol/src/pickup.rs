@@ -112,6 +112,8 @@ pub struct PickupResident {
     pub kana: String,
     /// YYYY-MM-DD, or empty.
     pub birth_date: String,
+    /// The birth date as staff say it: `昭和36年3月3日（1961年）`, or empty.
+    pub birth_display: String,
     /// 郵便番号.
     pub postal_code: String,
     /// 住所.

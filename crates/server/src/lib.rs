@@ -104,8 +104,10 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// The Content-Security-Policy of the console: only its own scripts, styles, fonts
-/// and API; photos come from the API too (`blob:` for downloads made in the page).
-pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' blob:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// and API; photos come from the API too (`blob:` for downloads made in the page:
+/// the 交付通知書 PDF arrives from a POST, which marks the notices sent, and is kept
+/// in the page as a blob to open, print and save again without printing anew).
+pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' blob:; connect-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The web console's files: `/console` is `console.html`, `/assets/…` its scripts,
 /// styles and fonts, all with a strict CSP and no framing.

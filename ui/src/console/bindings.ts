@@ -966,6 +966,10 @@ kana: string,
  */
 birthDate: string, 
 /**
+ * The birth date as staff say it: `昭和36年3月3日（1961年）`, or empty.
+ */
+birthDisplay: string, 
+/**
  * 郵便番号.
  */
 postalCode: string, 

@@ -78,6 +78,17 @@ pub async fn settings(state: &AppState) -> Result<PickupSettings, AppError> {
     Ok(serde_json::from_value(merged).unwrap_or(defaults))
 }
 
+/// `昭和36年3月3日（1961年）` from `1961-03-03`; empty when there is no date.
+fn birth_display(ymd: &str) -> String {
+    let Ok(d) = NaiveDate::parse_from_str(ymd, "%Y-%m-%d") else {
+        return String::new();
+    };
+    match outreach_domain::Wareki::from_date(d) {
+        Ok(w) => format!("{w}（{}年）", chrono::Datelike::year(&d)),
+        Err(_) => ymd.to_owned(),
+    }
+}
+
 fn booking_of(b: &BookingRow) -> PickupBooking {
     PickupBooking {
         booking_id: b.booking_id.clone(),
@@ -148,6 +159,7 @@ async fn residents(
                 bring: case.bring(),
                 name: case.name,
                 kana: case.kana,
+                birth_display: birth_display(&case.birth_date),
                 birth_date: case.birth_date,
                 postal_code: case.postal_code,
                 address: case.address,

@@ -496,7 +496,12 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
         };
         let day = days.entry(on.to_owned()).or_default();
         match b.status.as_str() {
-            "issued" => day.handed_over += 1,
+            // A card handed over at the counter is a 交付等支援 case, counted by the
+            // pickup list itself (nobody tallies it by hand as well).
+            "issued" => {
+                day.handed_over += 1;
+                day.issue_support += 1;
+            }
             "no_show" => day.no_show += 1,
             _ => {}
         }
@@ -517,6 +522,7 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
             t("マイナンバーカード交付等支援件数"),
             n(total.issue_support),
         ],
+        vec![t("うち窓口交付（予約来庁）"), n(total.handed_over)],
         vec![t("その他対応件数"), n(total.other)],
         vec![t("電話対応件数"), n(total.phone)],
         vec![t("写真撮り直し（回）"), n(total.retakes)],
@@ -524,7 +530,6 @@ pub fn compute(period: &Period, inputs: &ReportInputs, generated_at: &str) -> Re
         vec![t("返戻物"), n(total.returned)],
         vec![t("カード照合"), n(total.matched)],
         vec![t("発送"), n(total.mailed)],
-        vec![t("窓口交付（予約来庁）"), n(total.handed_over)],
         vec![t("来庁なし（予約）"), n(total.no_show)],
     ];
     if period.kind != ReportKind::Daily {

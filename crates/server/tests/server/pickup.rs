@@ -630,7 +630,7 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
                 .map(|r| r[1].clone())
         };
         assert_eq!(
-            value("窓口交付（予約来庁）"),
+            value("うち窓口交付（予約来庁）"),
             Some(outreach_protocol::console::ReportCell::Int(1)),
             "{storage:?}"
         );
@@ -865,4 +865,133 @@ async fn concurrent_bookings_on_the_store_never_pass_capacity() {
         }
         assert_eq!(booked, 1, "{storage:?}: one open booking per card");
     }
+}
+
+/// The 交付通知書 as printed: its text layer read back with `pdftotext` (the address
+/// block's every word inside the 長3 window area), and page 1 rendered to PNG with
+/// `pdftoppm` into `target/pickup-notice/` for a person to look at.
+#[test]
+fn the_notice_puts_the_address_in_the_envelope_window_and_reads_back() {
+    use outreach_server::pickup::notice::{ADDRESS_AREA, Notice, write};
+    use outreach_server::pickup::{PickupCase, default_settings};
+    let mut settings = default_settings();
+    settings.office_name = "太田市 市民課 マイナンバーカード担当".into();
+    settings.booking_phone = "0276-47-1111".into();
+    settings.place_address = "群馬県太田市浜町2-35".into();
+    let child = PickupCase::of(
+        r#"{"name":"太田 花子","kana":"オオタ ハナコ","birthDate":"2014-06-01","postalCode":"3730853","address":"群馬県太田市浜町2-1 スバルハイツ305号室","delivery":"counter","trip":{"mode":"uketsuke"}}"#,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    );
+    let adult = PickupCase::of(
+        r#"{"name":"上野 一郎","kana":"ウエノ イチロウ","birthDate":"1950-02-03","postalCode":"373-0851","address":"群馬県太田市飯田町1000","trip":{"mode":"support"},"mailing":{"oldCard":"notReturned"}}"#,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    );
+    let notices = [
+        Notice {
+            application_id: "12345678901234567890123".into(),
+            bring: child.bring(),
+            case: child,
+        },
+        Notice {
+            application_id: "98765432109876543210987".into(),
+            bring: adult.bring(),
+            case: adult,
+        },
+    ];
+    let pdf = write(
+        &notices,
+        &settings,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
+    )
+    .expect("pdf");
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pickup-notice");
+    std::fs::create_dir_all(&out).expect("out dir");
+    let path = out.join("notices.pdf");
+    std::fs::write(&path, &pdf).expect("write pdf");
+
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for want in [
+        "交付通知書",
+        "太田 花子 様",
+        "〒373-0853",
+        "12345678901234567890123",
+        "法定代理人",
+        "上野 一郎 様",
+        "0276-47-1111",
+        "令和8年12月1日",
+        "お持ちの通知カード",
+    ] {
+        assert!(
+            text.contains(want),
+            "the text layer reads {want:?} back:\n{text}"
+        );
+    }
+    assert_eq!(text.matches('\u{c}').count(), 2, "one page per resident");
+
+    // Every word of the address block lies inside the window area (PDF points from
+    // the top left, as pdftotext -bbox gives them).
+    let bbox = std::process::Command::new("pdftotext")
+        .args(["-bbox", "-f", "1", "-l", "1"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext -bbox");
+    let html = String::from_utf8_lossy(&bbox.stdout);
+    let mm = 72.0 / 25.4;
+    let (l, t, r, b) = ADDRESS_AREA;
+    let mut seen = Vec::new();
+    for line in html.lines().filter(|l| l.contains("<word")) {
+        let num = |k: &str| -> f32 {
+            let at = line.find(&format!("{k}=\"")).expect("attribute") + k.len() + 2;
+            line[at..]
+                .split('"')
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("number")
+        };
+        let word = line
+            .rsplit_once('>')
+            .map(|(h, _)| h)
+            .and_then(|h| h.split_once("\">"))
+            .map(|(_, w)| w.trim_end_matches("</word").to_owned())
+            .unwrap_or_default();
+        let in_address = [
+            "〒373-0853",
+            "群馬県太田市浜町2-1",
+            "スバルハイツ305号室",
+            "太田",
+            "花子",
+            "様",
+        ]
+        .contains(&word.as_str());
+        if in_address && num("yMin") < 60.0 * mm {
+            seen.push(word.clone());
+            assert!(
+                num("xMin") >= l * mm - 0.5
+                    && num("xMax") <= r * mm + 0.5
+                    && num("yMin") >= t * mm - 0.5
+                    && num("yMax") <= b * mm + 0.5,
+                "{word} at x {}–{} y {}–{} pt is outside the window area",
+                num("xMin"),
+                num("xMax"),
+                num("yMin"),
+                num("yMax")
+            );
+        }
+    }
+    assert_eq!(seen.len(), 6, "the whole address block was found: {seen:?}");
+
+    let png = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1"])
+        .arg(&path)
+        .arg(out.join("notice"))
+        .status()
+        .expect("pdftoppm");
+    assert!(png.success());
 }

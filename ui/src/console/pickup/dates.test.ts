@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, dayLabel } from './dates';
+import { addDays, dayLabel, postal } from './dates';
 
 describe('pickup dates', () => {
   it('adds days across months and years', () => {
@@ -11,5 +11,10 @@ describe('pickup dates', () => {
     expect(dayLabel('2026-11-26')).toBe('11/26（木）');
     expect(dayLabel('2027-01-03')).toBe('1/3（日）');
     expect(dayLabel('nonsense')).toBe('nonsense');
+  });
+  it('writes a postal code with its mark and hyphen', () => {
+    expect(postal('3730853')).toBe('〒373-0853');
+    expect(postal('373-0853')).toBe('〒373-0853');
+    expect(postal('')).toBe('');
   });
 });

@@ -15,3 +15,10 @@ export function dayLabel(date: string): string {
   if (Number.isNaN(d.getTime())) return date;
   return `${d.getUTCMonth() + 1}/${d.getUTCDate()}（${WEEKDAY[d.getUTCDay()]}）`;
 }
+
+/** `〒373-0853` from `3730853` or `373-0853`; other text as it is. */
+export function postal(code: string): string {
+  const digits = code.replace(/[^0-9]/g, '');
+  if (digits.length === 7) return `〒${digits.slice(0, 3)}-${digits.slice(3)}`;
+  return code === '' ? '' : `〒${code}`;
+}
