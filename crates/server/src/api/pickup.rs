@@ -396,7 +396,7 @@ pub struct CalendarQuery {
 /// Each day's slots with their booked places, and why a day is closed.
 #[utoipa::path(
     get, path = "/console/pickup/calendar", tag = "console", security(("console" = [])), params(CalendarQuery),
-    responses((status = 200, body = PickupCalendar), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = PickupCalendar), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub async fn calendar(
     State(state): State<AppState>,
@@ -490,7 +490,7 @@ fn squash(s: &str) -> String {
 /// card, notice and booking (audited: names).
 #[utoipa::path(
     get, path = "/console/pickup/residents", tag = "console", security(("console" = [])), params(ResidentQuery),
-    responses((status = 200, body = PickupSearch), (status = 401, body = ErrorBody),
+    responses((status = 200, body = PickupSearch), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, description = "`unknown_application`: no application has this 申請書ID", body = ErrorBody),
         (status = 422, body = ErrorBody))
 )]
@@ -911,7 +911,7 @@ async fn entries(
 /// the recent no-shows still to call (audited: names).
 #[utoipa::path(
     get, path = "/console/pickup/day", tag = "console", security(("console" = [])), params(DayQuery),
-    responses((status = 200, body = PickupDay), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = PickupDay), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub async fn pickup_day(
     State(state): State<AppState>,
