@@ -595,13 +595,18 @@ pub const TOPIC_MOVE: &str = "受け取り予約の変更";
 /// A booking cancelled.
 pub const TOPIC_CANCEL: &str = "受け取り予約の取消";
 
+/// A place asked for: whose card, which slot.
+struct Wanted<'a> {
+    application_id: &'a str,
+    record_id: &'a str,
+    date: &'a str,
+    time: &'a str,
+}
+
 async fn store_booking(
     state: &AppState,
     session: &StaffSession,
-    application_id: &str,
-    record_id: &str,
-    date: &str,
-    time: &str,
+    want: Wanted<'_>,
     replaces: Option<&str>,
     call: Option<PhoneEnquiry>,
 ) -> Result<PickupBooking, AppError> {
@@ -609,10 +614,10 @@ async fn store_booking(
     let now = timestamp(Utc::now());
     let new = NewBooking {
         booking_id: uuid::Uuid::now_v7().to_string(),
-        application_id: application_id.to_owned(),
-        record_id: record_id.to_owned(),
-        slot_date: date.to_owned(),
-        slot_time: time.to_owned(),
+        application_id: want.application_id.to_owned(),
+        record_id: want.record_id.to_owned(),
+        slot_date: want.date.to_owned(),
+        slot_time: want.time.to_owned(),
         capacity: settings.capacity,
         by: session.account.staff_id.clone(),
         at: now,
@@ -685,17 +690,13 @@ pub async fn book(
             format!("{}で予約", slot_text(&input.date, &input.time)),
         )
     });
-    let booking = store_booking(
-        &state,
-        &session,
-        &input.application_id,
-        &record.record_id,
-        &input.date,
-        &input.time,
-        None,
-        phone,
-    )
-    .await?;
+    let want = Wanted {
+        application_id: &input.application_id,
+        record_id: &record.record_id,
+        date: &input.date,
+        time: &input.time,
+    };
+    let booking = store_booking(&state, &session, want, None, phone).await?;
     audit(&state, &session, "pickup_booked", &booking.booking_id).await?;
     Ok((StatusCode::CREATED, Json(booking)).into_response())
 }
@@ -737,17 +738,13 @@ pub async fn move_booking(
             ),
         )
     });
-    let booking = store_booking(
-        &state,
-        &session,
-        &old.application_id,
-        &old.record_id,
-        &input.date,
-        &input.time,
-        Some(&id),
-        phone,
-    )
-    .await?;
+    let want = Wanted {
+        application_id: &old.application_id,
+        record_id: &old.record_id,
+        date: &input.date,
+        time: &input.time,
+    };
+    let booking = store_booking(&state, &session, want, Some(&id), phone).await?;
     audit(&state, &session, "pickup_moved", &booking.booking_id).await?;
     Ok(Json(booking))
 }

@@ -228,7 +228,7 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
             (422, "invalid_settings".into())
         );
         assert_eq!(
-            put(&boss, every_day_open(&[closed.clone()]))
+            put(&boss, every_day_open(std::slice::from_ref(&closed)))
                 .await
                 .expect("answers")
                 .status(),
