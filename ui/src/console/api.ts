@@ -151,10 +151,10 @@ export const api = {
   setStage: (id: string, stage: string) => call<void>('POST', `/records/${encodeURIComponent(id)}/stage`, { stage }),
   photoUrl: (sha256: string) => `${BASE}/photos/${sha256}`,
   batches: () => call<{ batches: CardBatch[] }>('GET', '/card-batches'),
-  addBatch: (label: string, deliveredOn: string, applicationIds: string[]) =>
-    call<CardBatch>('POST', '/card-batches', { label, deliveredOn, applicationIds }),
-  importBatch: (label: string, deliveredOn: string, csv: Blob) =>
-    call<CardBatch>('POST', '/card-batches/import' + q({ label, deliveredOn }), csv, 'text/csv'),
+  addBatch: (label: string, deliveredOn: string, applicationIds: string[], storage = '') =>
+    call<CardBatch>('POST', '/card-batches', { label, deliveredOn, applicationIds, storage }),
+  importBatch: (label: string, deliveredOn: string, csv: Blob, storage = '') =>
+    call<CardBatch>('POST', '/card-batches/import' + q({ label, deliveredOn, storage }), csv, 'text/csv'),
   mailing: (id: string) => call<MailingList>('GET', `/card-batches/${encodeURIComponent(id)}/mailing`),
   mailingFileUrl: (id: string) => `${BASE}/card-batches/${encodeURIComponent(id)}/mailing/file`,
   mailed: (id: string, mailedOn: string) => call<void>('POST', `/card-batches/${encodeURIComponent(id)}/mailed`, { mailedOn }),
@@ -220,6 +220,7 @@ const FIELD: Record<string, string> = {
   staffIds: '担当職員ID',
   label: '便名',
   deliveredOn: '納品日',
+  storage: '保管場所',
   mailedOn: '発送日',
   applicationId: '申請書ID',
   returnedOn: '返戻日',

@@ -28,7 +28,7 @@ export const t = {
   cards: {
     title: 'カード到着・発送', label: '便名', deliveredOn: '納品日', ids: '申請書ID（1行に1件、スキャン可）', add: '照合して登録',
     csv: 'CSVで取り込む（UTF-8、「申請書ID」列）', importCsv: 'CSVを取り込む', deadline: '発送期限', overdue: '期限超過', matched: '照合', unmatched: '該当なし',
-    toMail: '郵送対象', mailing: '発送リスト', mailingCsv: '発送リストをCSVでダウンロード（差し込み印刷用）', markMailed: '発送済みにする', overdueSummary: (n: number) => `発送期限（納品から2週間）を過ぎた便が${n}件あります。`, mailedOn: '発送日', problems: '取り込めませんでした。何も登録していません。', row: '行',
+    toMail: '郵送対象', mailing: '発送リスト', mailingCsv: '発送リストをCSVでダウンロード（差し込み印刷用）', markMailed: '発送済みにする', overdueSummary: (n: number) => `発送期限（納品から2週間）を過ぎた便が${n}件あります。`, mailedOn: '発送日', storage: '保管場所', problems: '取り込めませんでした。何も登録していません。', row: '行',
   },
   returned: {
     title: '返戻物', applicationId: '申請書ID', reason: '理由', returnedOn: '返戻日', note: '備考', add: '返戻物を登録',
@@ -61,7 +61,7 @@ export const t = {
     booked: (d: string) => `予約しました: ${d}`, movedTo: (d: string) => `予約を変更しました: ${d}`, cancelled: '予約を取り消しました。',
     notArrived: 'カード未着', noNotice: '未送付', closed: '休み', free: (n: number) => `残り${n}`, full: '満員', chooseSlot: '予約枠を選んでください',
     prevWeek: '前の2週間', nextWeek: '次の2週間',
-    date: '日付', time: '時刻', handover: '交付した', noShow: '来庁なし', followUp: '来庁なし（要連絡）', followUpNote: '連絡の結果', saveNote: '記録',
+    date: '日付', time: '時刻', handover: '交付した', noShow: '来庁なし', followUp: '来庁なし（要連絡）', followUpNote: '連絡の結果', saveNote: '記録', printList: 'この一覧を印刷',
     rebook: '予約を取り直す', counterCase: '窓口受取', mailCase: '郵送（返戻など）',
     bookingStatus: { booked: '予約中', issued: '交付済み', no_show: '来庁なし', cancelled: '取消', moved: '変更済み' } as Record<string, string>,
     settings: {
