@@ -4,7 +4,7 @@
 //! list with 交付 and 来庁なし. Names are shown to signed-in staff and every view of
 //! them is audited; logs and audit subjects carry IDs only.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -113,24 +113,22 @@ async fn residents(
 ) -> Result<Vec<PickupResident>, AppError> {
     let facts: Vec<RecordFacts> = records.iter().map(RecordFacts::of).collect();
     let ids: Vec<String> = facts.iter().map(|f| f.application_id.clone()).collect();
-    let wanted: HashSet<&String> = ids.iter().collect();
-    let mut places: HashMap<String, CardPlace> = HashMap::new();
-    for b in state.store.card_batches().await? {
-        for (i, (id, _)) in b.cards.iter().enumerate() {
-            if wanted.contains(id) {
-                places.insert(
-                    id.clone(),
-                    CardPlace {
-                        batch_id: b.batch_id.clone(),
-                        label: b.label.clone(),
-                        delivered_on: b.delivered_on.clone(),
-                        storage: b.storage.clone(),
-                        number: i as i64 + 1,
-                    },
-                );
-            }
-        }
-    }
+    let mut places: HashMap<String, CardPlace> = state
+        .store
+        .card_places(&ids)
+        .await?
+        .into_iter()
+        .map(|(id, p)| {
+            let place = CardPlace {
+                batch_id: p.batch_id,
+                label: p.label,
+                delivered_on: p.delivered_on,
+                storage: p.storage,
+                number: p.number,
+            };
+            (id, place)
+        })
+        .collect();
     let notices: HashMap<String, String> = state
         .store
         .notices(&ids)

@@ -53,6 +53,21 @@ pub struct BookingRow {
     pub follow_up: String,
 }
 
+/// Where an arrived card is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardPlaceRow {
+    /// Batch ID.
+    pub batch_id: String,
+    /// Batch name.
+    pub label: String,
+    /// YYYY-MM-DD.
+    pub delivered_on: String,
+    /// Where the batch is kept.
+    pub storage: String,
+    /// The card's number in its batch (by 申請書ID, from 1).
+    pub number: i64,
+}
+
 /// Columns of [`BookingRow`], in its order.
 pub(crate) const BOOKING_COLUMNS: &str = "booking_id, application_id, record_id, slot_date, slot_time, status, moved_from, booked_by, booked_at, closed_on, follow_up";
 
@@ -117,6 +132,13 @@ pub trait PickupStore: Send + Sync {
 
     /// Notices of these cards.
     async fn notices(&self, application_ids: &[String]) -> Result<Vec<NoticeRow>, StoreError>;
+
+    /// Where these cards are: 申請書ID → (batch ID, label, delivered on, storage, the
+    /// card's number in its batch by 申請書ID from 1). Cards not arrived are absent.
+    async fn card_places(
+        &self,
+        application_ids: &[String],
+    ) -> Result<Vec<(String, CardPlaceRow)>, StoreError>;
 
     /// The arrival of one card: (batch ID, matched record).
     async fn card_arrival(

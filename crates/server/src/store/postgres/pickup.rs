@@ -12,7 +12,7 @@ use super::PostgresStore;
 use crate::store::StoreError;
 use crate::store::office::stage_rank;
 use crate::store::pickup::{
-    BOOKING_COLUMNS, Booked, BookingRow, NewBooking, NoticeRow, PickupStore,
+    BOOKING_COLUMNS, Booked, BookingRow, CardPlaceRow, NewBooking, NoticeRow, PickupStore,
 };
 
 fn booking_row(r: &tokio_postgres::Row) -> BookingRow {
@@ -157,6 +157,37 @@ impl PickupStore for PostgresStore {
                 record_id: r.get(2),
                 sent_on: r.get(3),
                 prints: r.get(4),
+            })
+            .collect())
+    }
+
+    async fn card_places(
+        &self,
+        application_ids: &[String],
+    ) -> Result<Vec<(String, CardPlaceRow)>, StoreError> {
+        let client = self.client().await?;
+        Ok(client
+            .query(
+                "SELECT a.application_id, b.batch_id, b.label, b.delivered_on, b.storage,
+                     (SELECT COUNT(*) FROM card_arrivals x WHERE x.batch_id = a.batch_id
+                         AND x.application_id COLLATE \"C\" <= a.application_id COLLATE \"C\")
+                 FROM card_arrivals a JOIN card_batches b ON b.batch_id = a.batch_id
+                 WHERE a.application_id = ANY($1)",
+                &[&application_ids],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    CardPlaceRow {
+                        batch_id: r.get(1),
+                        label: r.get(2),
+                        delivered_on: r.get(3),
+                        storage: r.get(4),
+                        number: r.get(5),
+                    },
+                )
             })
             .collect())
     }

@@ -10,7 +10,7 @@ use super::SqliteStore;
 use crate::store::StoreError;
 use crate::store::office::stage_rank;
 use crate::store::pickup::{
-    BOOKING_COLUMNS, Booked, BookingRow, NewBooking, NoticeRow, PickupStore,
+    BOOKING_COLUMNS, Booked, BookingRow, CardPlaceRow, NewBooking, NoticeRow, PickupStore,
 };
 
 fn booking_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BookingRow> {
@@ -156,6 +156,39 @@ impl PickupStore for SqliteStore {
                     sent_on: r.get(3)?,
                     prints: r.get(4)?,
                 })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn card_places(
+        &self,
+        application_ids: &[String],
+    ) -> Result<Vec<(String, CardPlaceRow)>, StoreError> {
+        let ids = application_ids.to_vec();
+        self.with(move |c| {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut stmt = c.prepare(&format!(
+                "SELECT a.application_id, b.batch_id, b.label, b.delivered_on, b.storage,
+                     (SELECT COUNT(*) FROM card_arrivals x WHERE x.batch_id = a.batch_id AND x.application_id <= a.application_id)
+                 FROM card_arrivals a JOIN card_batches b ON b.batch_id = a.batch_id
+                 WHERE a.application_id IN ({})",
+                marks(1, ids.len())
+            ))?;
+            let rows = stmt.query_map(params_from_iter(ids), |r| {
+                Ok((
+                    r.get(0)?,
+                    CardPlaceRow {
+                        batch_id: r.get(1)?,
+                        label: r.get(2)?,
+                        delivered_on: r.get(3)?,
+                        storage: r.get(4)?,
+                        number: r.get(5)?,
+                    },
+                ))
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
