@@ -268,6 +268,15 @@ impl Browser {
         Ok(())
     }
 
+    /// Opens the console and signs the seeded supervisor in.
+    async fn sign_in(&mut self, base: &str) -> anyhow::Result<()> {
+        bounded(self.client.goto(&format!("{base}/console"))).await?;
+        self.fill("input[name=staffId]", STAFF).await?;
+        self.fill("input[name=password]", PASSWORD).await?;
+        self.click("button[type=submit]").await?;
+        self.see("事務 花子").await
+    }
+
     /// Waits until the page's text contains `text`.
     async fn see(&self, text: &str) -> anyhow::Result<()> {
         let until = Instant::now() + Duration::from_secs(10);
@@ -710,11 +719,7 @@ async fn counter_pickup_from_the_notice_to_the_handover() -> anyhow::Result<()> 
         server,
         _driver,
     } = launch(store.clone(), "console-pickup").await?;
-    bounded(b.client.goto(&format!("{base}/console"))).await?;
-    b.fill("input[name=staffId]", STAFF).await?;
-    b.fill("input[name=password]", PASSWORD).await?;
-    b.click("button[type=submit]").await?;
-    b.see("事務 花子").await?;
+    b.sign_in(&base).await?;
 
     // 交付通知書: the batch's three counter cards, printed together and marked sent.
     b.click("button[data-page=pickup]").await?;
