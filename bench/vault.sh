@@ -8,4 +8,6 @@ cd "$(dirname "$0")/.."
 cargo build --release -p outreach-cli --quiet
 target="${CARGO_TARGET_DIR:-target}"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%F)"
-"$target/release/outreach" bench vault --records "${RECORDS:-300}"
+# Extra arguments go to the tool: e.g. `--only vault,plain16k`, `--dir /dev/shm`,
+# `--no-unlock` (bench/README.md).
+"$target/release/outreach" bench vault --records "${RECORDS:-300}" "$@"

@@ -54,6 +54,16 @@ enum BenchCommand {
         /// How many records to insert into each database.
         #[arg(long, default_value_t = 300)]
         records: u32,
+        /// Only these variants (for profiling one side): vault, defaults, plain4k,
+        /// plain16k. The ratio is printed when vault and a plain variant are run.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// Where to put the databases (default: a temporary folder under TMPDIR).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Skip the unlock timing.
+        #[arg(long)]
+        no_unlock: bool,
     },
     /// Many simulated tablets uploading records with a photo each to a running office
     /// server, beside a plain local SQLite floor.
@@ -109,8 +119,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Vault { command } => vault::run(command)?,
         Command::Sim(args) => sim::run(args).await?,
         Command::Bench {
-            command: BenchCommand::Vault { records },
-        } => bench::vault(records)?,
+            command:
+                BenchCommand::Vault {
+                    records,
+                    only,
+                    dir,
+                    no_unlock,
+                },
+        } => bench::vault(records, &only, dir.as_deref(), !no_unlock)?,
         Command::Bench {
             command: BenchCommand::Server(args),
         } => bench_server::run(args).await?,
