@@ -33,7 +33,7 @@ export const t = {
   returned: {
     title: '返戻物', applicationId: '申請書ID', reason: '理由', returnedOn: '返戻日', note: '備考', add: '返戻物を登録',
     contacts: '連絡記録', contactedAt: '日時', outcome: '結果', nextStep: '次の対応', addContact: '連絡を記録',
-    destroyOn: '廃棄予定日', due: '廃棄対象', open: '対応中', onlyDue: '廃棄対象のみ',
+    destroyOn: '廃棄予定日', book: '窓口受取の予約へ', due: '廃棄対象', open: '対応中', onlyDue: '廃棄対象のみ',
   },
   tally: {
     title: '窓口・電話', date: '日付', place: '窓口', kind: '区分', issueSupport: '交付等支援', other: 'その他', detail: '内訳', count: '件数',

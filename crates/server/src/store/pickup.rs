@@ -166,8 +166,9 @@ pub trait PickupStore: Send + Sync {
         call: Option<&PhoneEnquiry>,
     ) -> Result<Option<BookingRow>, StoreError>;
 
-    /// Closes a booking as `issued` (交付: the record's stage becomes `issued` in the
-    /// same transaction) or `no_show`; a no-show can still become `issued`. `None`
+    /// Closes a booking as `issued` (交付: in the same transaction the record's stage
+    /// becomes `issued` and an open 返戻物 of the card is resolved `collected`) or
+    /// `no_show`; a no-show can still become `issued`. `None`
     /// if the booking is in no state to close so.
     async fn close_booking(
         &self,

@@ -577,6 +577,47 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
             (409, "already_issued".into())
         );
 
+        // A mailed card that came back (返戻物) is collected at the counter: booked at the
+        // desk (not on the phone), handed over, and its 返戻物 is resolved with it.
+        let r = clerk
+            .post(
+                "/api/v1/console/returned",
+                json!({"applicationId": app_id(1), "reason": "unclaimed", "returnedOn": japan_day(0), "note": ""}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let mut body = book(app_id(1), &japan_day(0), "16:00");
+        body["byPhone"] = json!(false);
+        let r = clerk.post("/api/v1/console/pickup/bookings", body).await;
+        assert_eq!(r.status(), 201, "{storage:?}: a returned card is booked");
+        let returned_booking = booking(r.json().await.expect("b"));
+        let r = clerk
+            .post(
+                &format!(
+                    "/api/v1/console/pickup/bookings/{}/handover",
+                    returned_booking.booking_id
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let returned: outreach_protocol::console::ReturnedList = clerk
+            .get("/api/v1/console/returned")
+            .await
+            .json()
+            .await
+            .expect("returned");
+        let item = returned
+            .items
+            .iter()
+            .find(|i| i.application_id == app_id(1))
+            .expect("the returned card");
+        assert_eq!(
+            (item.resolution.as_deref(), item.resolved_on.as_deref()),
+            (Some("collected"), Some(japan_day(0).as_str())),
+            "{storage:?}: the handover resolved the 返戻物"
+        );
+
         // The calls were counted as phone enquiries, and the day's report counts the handover.
         let tally: Tally = clerk
             .get(&format!("/api/v1/console/tally?date={}", japan_day(0)))
@@ -631,12 +672,17 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
         };
         assert_eq!(
             value("うち窓口交付（予約来庁）"),
-            Some(outreach_protocol::console::ReportCell::Int(1)),
+            Some(outreach_protocol::console::ReportCell::Int(2)),
             "{storage:?}"
         );
         assert_eq!(
             value("来庁なし（予約）"),
             Some(outreach_protocol::console::ReportCell::Int(1))
+        );
+        assert_eq!(
+            value("マイナンバーカード交付等支援件数"),
+            Some(outreach_protocol::console::ReportCell::Int(2)),
+            "{storage:?}: each handover is a 交付等支援 case"
         );
         assert_eq!(
             value("電話対応件数"),

@@ -332,6 +332,13 @@ impl PickupStore for PostgresStore {
                 &[&b.record_id, &by, &now],
             )
             .await?;
+            // A card that came back by mail and is now collected closes its 返戻物.
+            tx.execute(
+                "UPDATE returned_mail SET resolution = 'collected', resolved_on = $2
+                 WHERE application_id = $1 AND resolution IS NULL",
+                &[&b.application_id, &on],
+            )
+            .await?;
         }
         let row = booking(&tx, booking_id, false).await?;
         tx.commit().await?;

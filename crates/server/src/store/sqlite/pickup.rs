@@ -326,6 +326,12 @@ impl PickupStore for SqliteStore {
                      ON CONFLICT (record_id) DO UPDATE SET stage = excluded.stage, changed_by = excluded.changed_by, changed_at = excluded.changed_at",
                     params![b.record_id, by, now],
                 )?;
+                // A card that came back by mail and is now collected closes its 返戻物.
+                tx.execute(
+                    "UPDATE returned_mail SET resolution = 'collected', resolved_on = ?2
+                     WHERE application_id = ?1 AND resolution IS NULL",
+                    params![b.application_id, on],
+                )?;
             }
             let row = booking(&tx, &id)?;
             tx.commit()?;
