@@ -1,5 +1,10 @@
 //! Decoding what a camera or a file import hands over: JPEG or PNG only, bounded in
 //! size before any pixel is decoded, turned into 8-bit RGB the right way up.
+//!
+//! Baseline YCbCr and grey JPEGs (what cameras, phones and browsers write) are decoded
+//! by libjpeg-turbo, about twice as fast as zune-jpeg here once its DCT scaling is used
+//! ([`jpeg_rgb`]); everything else, and any JPEG libjpeg-turbo refuses or warns about,
+//! goes through image (zune-jpeg, png) exactly as before, so the errors are the same.
 
 use std::io::Cursor;
 
@@ -8,6 +13,7 @@ use image::{
     metadata::Orientation,
 };
 use serde::{Deserialize, Serialize};
+use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
 
 use crate::{Config, PhotoError};
 
@@ -109,13 +115,22 @@ pub fn decode_with(bytes: &[u8], config: &Config) -> Result<Photo, PhotoError> {
         _ => format!("{:?}", decoder.original_color_type()),
     };
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let decoded = DynamicImage::from_decoder(decoder)
-        .map_err(|e| map_error(e, format, (width, height), &too_large))?;
-    // Convert before rotating: 8-bit RGB is the smallest form, so the rotation's copy
-    // is as small as it can be.
-    let rgb: RgbImage = match decoded {
-        DynamicImage::ImageRgb8(rgb) => rgb,
-        other => other.to_rgb8(),
+    let fast = match format {
+        ImageFormat::Jpeg => jpeg_rgb(bytes, config.max_pixels, |_, _| Some(Scale::Full)),
+        _ => None,
+    };
+    let rgb: RgbImage = match fast {
+        Some((rgb, _)) => rgb,
+        None => {
+            let decoded = DynamicImage::from_decoder(decoder)
+                .map_err(|e| map_error(e, format, (width, height), &too_large))?;
+            // Convert before rotating: 8-bit RGB is the smallest form, so the rotation's
+            // copy is as small as it can be.
+            match decoded {
+                DynamicImage::ImageRgb8(rgb) => rgb,
+                other => other.to_rgb8(),
+            }
+        }
     };
     let mut image = DynamicImage::ImageRgb8(rgb);
     image.apply_orientation(orientation);
@@ -131,6 +146,83 @@ pub fn decode_with(bytes: &[u8], config: &Config) -> Result<Photo, PhotoError> {
             bytes: bytes.len(),
         },
     })
+}
+
+/// A libjpeg-turbo decode size: the whole photo, or its DCT-scaled reduction to
+/// 1/2, 1/4 or 1/8 (the three scales with SIMD inverse DCTs; the others are slower
+/// than decoding at full size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scale {
+    Full,
+    Half,
+    Quarter,
+    Eighth,
+}
+
+impl Scale {
+    fn factor(self) -> ScalingFactor {
+        match self {
+            Scale::Full => ScalingFactor::ONE,
+            Scale::Half => ScalingFactor::ONE_HALF,
+            Scale::Quarter => ScalingFactor::ONE_QUARTER,
+            Scale::Eighth => ScalingFactor::ONE_EIGHTH,
+        }
+    }
+
+    /// The smallest reduction whose longer side is still at least `size` for a photo
+    /// whose longer side is `long`.
+    pub(crate) fn at_least(size: u32, long: u32) -> Scale {
+        [Scale::Eighth, Scale::Quarter, Scale::Half]
+            .into_iter()
+            .find(|s| s.factor().scale(long as usize) >= size as usize)
+            .unwrap_or(Scale::Full)
+    }
+}
+
+/// Decodes a baseline (sequential, Huffman-coded) YCbCr or grey JPEG to 8-bit RGB with
+/// libjpeg-turbo, as stored (no orientation applied), at the scale `pick` chooses from
+/// the stored width and height (`None`: do not decode). Returns the pixels and the
+/// photo's full stored size.
+///
+/// `None` for anything else: progressive, arithmetic-coded or lossless JPEGs, CMYK,
+/// YCCK or RGB colour, more than `max_pixels` (read from the header, before any pixel
+/// buffer is allocated), or any error or warning from libjpeg-turbo (a corrupt scan, a
+/// 12-bit photo): the caller then decodes with image, which has its own error for each
+/// of these, so a photo is never judged differently by which decoder read it.
+pub(crate) fn jpeg_rgb(
+    bytes: &[u8],
+    max_pixels: u64,
+    pick: impl FnOnce(u32, u32) -> Option<Scale>,
+) -> Option<(RgbImage, (u32, u32))> {
+    let mut dec = Decompressor::new().ok()?;
+    let header = dec.read_header(bytes).ok()?;
+    let (w, h) = (
+        u32::try_from(header.width).ok()?,
+        u32::try_from(header.height).ok()?,
+    );
+    let plain = !header.is_progressive && !header.is_arithmetic && !header.is_lossless;
+    let colour = matches!(header.colorspace, Colorspace::YCbCr | Colorspace::Gray);
+    if !plain || !colour || w == 0 || h == 0 || u64::from(w) * u64::from(h) > max_pixels {
+        return None;
+    }
+    let scale = pick(w, h)?;
+    dec.set_scaling_factor(scale.factor()).ok()?;
+    let out = header.scaled(scale.factor());
+    let mut pixels = vec![0u8; 3 * out.width * out.height];
+    let image = Image {
+        pixels: &mut pixels[..],
+        width: out.width,
+        pitch: 3 * out.width,
+        height: out.height,
+        format: PixelFormat::RGB,
+    };
+    dec.decompress(bytes, image).ok()?;
+    let rgb = RgbImage::from_raw(
+        u32::try_from(out.width).ok()?,
+        u32::try_from(out.height).ok()?,
+        pixels,
+    )?;
+    Some((rgb, (w, h)))
 }
 
 fn map_error(
@@ -182,7 +274,11 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     let Some(sos) = bytes.windows(2).position(|w| w == [0xFF, 0xDA]) else {
         return false;
     };
-    bytes[sos..].windows(2).any(|w| w == [0xFF, 0xD9])
+    // From the end: the marker is almost always the last two bytes.
+    bytes[sos..]
+        .windows(2)
+        .rposition(|w| w == [0xFF, 0xD9])
+        .is_some()
 }
 
 pub(crate) fn format_name(f: ImageFormat) -> String {
