@@ -2,9 +2,9 @@
 //! size before any pixel is decoded, turned into 8-bit RGB the right way up.
 //!
 //! Baseline YCbCr and grey JPEGs (what cameras, phones and browsers write) are decoded
-//! by libjpeg-turbo, about twice as fast as zune-jpeg here once its DCT scaling is used
-//! ([`jpeg_rgb`]); everything else, and any JPEG libjpeg-turbo refuses or warns about,
-//! goes through image (zune-jpeg, png) exactly as before, so the errors are the same.
+//! by libjpeg-turbo ([`jpeg_rgb`]); everything else, and any JPEG libjpeg-turbo refuses
+//! or warns about, goes through image (zune-jpeg, png) as before, so the errors are the
+//! same.
 
 use std::io::Cursor;
 
@@ -13,7 +13,7 @@ use image::{
     metadata::Orientation,
 };
 use serde::{Deserialize, Serialize};
-use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
+use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat};
 
 use crate::{Config, PhotoError};
 
@@ -116,11 +116,11 @@ pub fn decode_with(bytes: &[u8], config: &Config) -> Result<Photo, PhotoError> {
     };
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let fast = match format {
-        ImageFormat::Jpeg => jpeg_rgb(bytes, config.max_pixels, |_, _| Some(Scale::Full)),
+        ImageFormat::Jpeg => jpeg_rgb(bytes, config.max_pixels),
         _ => None,
     };
     let rgb: RgbImage = match fast {
-        Some((rgb, _)) => rgb,
+        Some(rgb) => rgb,
         None => {
             let decoded = DynamicImage::from_decoder(decoder)
                 .map_err(|e| map_error(e, format, (width, height), &too_large))?;
@@ -148,52 +148,15 @@ pub fn decode_with(bytes: &[u8], config: &Config) -> Result<Photo, PhotoError> {
     })
 }
 
-/// A libjpeg-turbo decode size: the whole photo, or its DCT-scaled reduction to
-/// 1/2, 1/4 or 1/8 (the three scales with SIMD inverse DCTs; the others are slower
-/// than decoding at full size).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Scale {
-    Full,
-    Half,
-    Quarter,
-    Eighth,
-}
-
-impl Scale {
-    fn factor(self) -> ScalingFactor {
-        match self {
-            Scale::Full => ScalingFactor::ONE,
-            Scale::Half => ScalingFactor::ONE_HALF,
-            Scale::Quarter => ScalingFactor::ONE_QUARTER,
-            Scale::Eighth => ScalingFactor::ONE_EIGHTH,
-        }
-    }
-
-    /// The smallest reduction whose longer side is still at least `size` for a photo
-    /// whose longer side is `long`.
-    pub(crate) fn at_least(size: u32, long: u32) -> Scale {
-        [Scale::Eighth, Scale::Quarter, Scale::Half]
-            .into_iter()
-            .find(|s| s.factor().scale(long as usize) >= size as usize)
-            .unwrap_or(Scale::Full)
-    }
-}
-
 /// Decodes a baseline (sequential, Huffman-coded) YCbCr or grey JPEG to 8-bit RGB with
-/// libjpeg-turbo, as stored (no orientation applied), at the scale `pick` chooses from
-/// the stored width and height (`None`: do not decode). Returns the pixels and the
-/// photo's full stored size.
+/// libjpeg-turbo, as stored (no orientation applied).
 ///
 /// `None` for anything else: progressive, arithmetic-coded or lossless JPEGs, CMYK,
 /// YCCK or RGB colour, more than `max_pixels` (read from the header, before any pixel
 /// buffer is allocated), or any error or warning from libjpeg-turbo (a corrupt scan, a
 /// 12-bit photo): the caller then decodes with image, which has its own error for each
 /// of these, so a photo is never judged differently by which decoder read it.
-pub(crate) fn jpeg_rgb(
-    bytes: &[u8],
-    max_pixels: u64,
-    pick: impl FnOnce(u32, u32) -> Option<Scale>,
-) -> Option<(RgbImage, (u32, u32))> {
+fn jpeg_rgb(bytes: &[u8], max_pixels: u64) -> Option<RgbImage> {
     let mut dec = Decompressor::new().ok()?;
     let header = dec.read_header(bytes).ok()?;
     let (w, h) = (
@@ -205,24 +168,16 @@ pub(crate) fn jpeg_rgb(
     if !plain || !colour || w == 0 || h == 0 || u64::from(w) * u64::from(h) > max_pixels {
         return None;
     }
-    let scale = pick(w, h)?;
-    dec.set_scaling_factor(scale.factor()).ok()?;
-    let out = header.scaled(scale.factor());
-    let mut pixels = vec![0u8; 3 * out.width * out.height];
+    let mut pixels = vec![0u8; 3 * header.width * header.height];
     let image = Image {
         pixels: &mut pixels[..],
-        width: out.width,
-        pitch: 3 * out.width,
-        height: out.height,
+        width: header.width,
+        pitch: 3 * header.width,
+        height: header.height,
         format: PixelFormat::RGB,
     };
     dec.decompress(bytes, image).ok()?;
-    let rgb = RgbImage::from_raw(
-        u32::try_from(out.width).ok()?,
-        u32::try_from(out.height).ok()?,
-        pixels,
-    )?;
-    Some((rgb, (w, h)))
+    RgbImage::from_raw(w, h, pixels)
 }
 
 fn map_error(

@@ -19,7 +19,6 @@ mod exception;
 mod face;
 mod framing;
 mod measure;
-mod preview;
 pub mod qr;
 mod report;
 
@@ -61,24 +60,16 @@ const EYE_BAND: (f64, f64) = (0.22, 0.52);
 /// Errors only when the photo cannot be read at all ([`PhotoError`]); a photo that
 /// can be read always gives an [`Outcome`] whose report says what is wrong with it.
 pub fn process(bytes: &[u8], config: &Config) -> Result<Outcome, PhotoError> {
-    // Two cores: the full decode on this one; on the other the face model is parsed
-    // (once per process) and, for a large baseline JPEG, the working frame is decoded
-    // at reduced size and the face found on it, so detection does not wait for the
-    // full decode.
-    let (photo, early) = std::thread::scope(|s| {
-        let early = s.spawn(|| {
-            face::warm();
-            early_working(bytes, config)
-        });
-        let photo = decode_with(bytes, config);
-        (photo, early.join().ok().flatten())
+    // The face model is parsed (once per process) on a second thread while the photo
+    // decodes. Nothing else runs beside the decode: a reduced decode for an early
+    // detection would repeat its entropy decoding, which is half of libjpeg-turbo's
+    // time, and on a shared or busy machine that costs more than it overlaps
+    // (bench/README.md, "Photo").
+    let photo = std::thread::scope(|s| {
+        s.spawn(face::warm);
+        decode_with(bytes, config)
     });
-    analyse_with(photo?, early, config)
-}
-
-/// Runs the pipeline on an already decoded photo (see [`decode_with`]).
-pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
-    analyse_with(photo, None, config)
+    analyse(photo?, config)
 }
 
 /// The working frame: the photo at ~512 px, its grey, and the faces found on it.
@@ -134,29 +125,8 @@ fn working(src: &RgbImage, aw: u32, ah: u32, config: &Config) -> Result<Working,
     })
 }
 
-/// The working frame from a reduced decode of a large baseline JPEG, turned upright.
-fn early_working(bytes: &[u8], config: &Config) -> Option<Working> {
-    let (preview, (sw, sh)) = preview::jpeg(bytes, config.analysis_size, config.max_pixels)?;
-    let orientation = preview::orientation(bytes);
-    let mut upright = image::DynamicImage::ImageRgb8(preview);
-    upright.apply_orientation(orientation);
-    let upright = upright.into_rgb8();
-    let (w, h) = if upright.width() > upright.height() && sw < sh
-        || upright.width() < upright.height() && sw > sh
-    {
-        (sh, sw)
-    } else {
-        (sw, sh)
-    };
-    let (aw, ah, _) = working_size(w, h, config);
-    working(&upright, aw, ah, config).ok()
-}
-
-fn analyse_with(
-    photo: Photo,
-    early: Option<Working>,
-    config: &Config,
-) -> Result<Outcome, PhotoError> {
+/// Runs the pipeline on an already decoded photo (see [`decode_with`]).
+pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
     let source = photo.source.clone();
     let rgb = match photo.image {
         image::DynamicImage::ImageRgb8(rgb) => rgb,
@@ -165,19 +135,14 @@ fn analyse_with(
     let (w, h) = (rgb.width(), rgb.height());
     let (wf, hf) = (f64::from(w), f64::from(h));
 
-    // The working frame: faces and background are judged at ~512 px; taken from the
-    // early reduced decode when it has the same size (it then has the same framing
-    // within a pixel).
+    // The working frame: faces and background are judged at ~512 px.
     let (aw, ah, scale) = working_size(w, h, config);
     let Working {
         work,
         grey: work_grey,
         detections,
         detect_scale: dscale,
-    } = match early {
-        Some(e) if e.work.dimensions() == (aw, ah) => e,
-        _ => working(&rgb, aw, ah, config)?,
-    };
+    } = working(&rgb, aw, ah, config)?;
     let faces: Vec<RectF> = detections
         .iter()
         .map(|d| RectF::new(d.x, d.y, d.width, d.height).scaled(1.0 / (scale * dscale)))
