@@ -71,8 +71,10 @@ pub(crate) fn fit_inside(ideal: RectF, w: f64, h: f64) -> (RectF, f64) {
     (r, moved)
 }
 
-/// Crops `crop` out of `src` and resizes it to `dw` × `dh`.
+/// Crops `crop` out of `src` and resizes it to `dw` × `dh` with `resizer` (which keeps
+/// its scratch buffer between calls).
 pub(crate) fn resize(
+    resizer: &mut Resizer,
     src: &RgbImage,
     crop: RectF,
     dw: u32,
@@ -87,7 +89,7 @@ pub(crate) fn resize(
         ResizeOptions::new()
             .resize_alg(alg)
             .crop(crop.x0, crop.y0, crop.width(), crop.height());
-    Resizer::new()
+    resizer
         .resize(&view, &mut dst, &options)
         .map_err(|e| internal(&e))?;
     RgbImage::from_raw(dw.max(1), dh.max(1), dst.into_vec())

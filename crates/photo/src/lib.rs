@@ -22,7 +22,7 @@ mod measure;
 pub mod qr;
 mod report;
 
-use fast_image_resize::{FilterType, ResizeAlg};
+use fast_image_resize::{FilterType, ResizeAlg, Resizer};
 use image::RgbImage;
 
 pub use config::Config;
@@ -93,9 +93,16 @@ fn working_size(w: u32, h: u32, config: &Config) -> (u32, u32, f64) {
 }
 
 /// Reduces `src` to `aw` × `ah` and finds the faces on it (at `detect_size`).
-fn working(src: &RgbImage, aw: u32, ah: u32, config: &Config) -> Result<Working, PhotoError> {
+fn working(
+    resizer: &mut Resizer,
+    src: &RgbImage,
+    aw: u32,
+    ah: u32,
+    config: &Config,
+) -> Result<Working, PhotoError> {
     let full = RectF::new(0.0, 0.0, f64::from(src.width()), f64::from(src.height()));
-    let work = framing::resize(src, full, aw, ah, ResizeAlg::Convolution(FilterType::Box))?;
+    let box_filter = ResizeAlg::Convolution(FilterType::Box);
+    let work = framing::resize(resizer, src, full, aw, ah, box_filter)?;
     let grey = measure::grey(work.as_raw());
     let dscale = (f64::from(config.detect_size) / f64::from(aw.max(ah))).min(1.0);
     let (dw, dh) = (
@@ -105,6 +112,7 @@ fn working(src: &RgbImage, aw: u32, ah: u32, config: &Config) -> Result<Working,
     let detect_grey = if dscale < 1.0 {
         let whole = RectF::new(0.0, 0.0, f64::from(aw), f64::from(ah));
         let small = framing::resize(
+            resizer,
             &work,
             whole,
             dw,
@@ -135,6 +143,9 @@ pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
     let (w, h) = (rgb.width(), rgb.height());
     let (wf, hf) = (f64::from(w), f64::from(h));
 
+    // One resizer for every resize on this thread: it keeps its scratch buffer, so the
+    // pages of the largest one are touched once.
+    let mut resizer = Resizer::new();
     // The working frame: faces and background are judged at ~512 px.
     let (aw, ah, scale) = working_size(w, h, config);
     let Working {
@@ -142,7 +153,7 @@ pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
         grey: work_grey,
         detections,
         detect_scale: dscale,
-    } = working(&rgb, aw, ah, config)?;
+    } = working(&mut resizer, &rgb, aw, ah, config)?;
     let faces: Vec<RectF> = detections
         .iter()
         .map(|d| RectF::new(d.x, d.y, d.width, d.height).scaled(1.0 / (scale * dscale)))
@@ -200,12 +211,14 @@ pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
     let lanczos = ResizeAlg::Convolution(FilterType::Lanczos3);
     let (print_jpeg, digital, face_measures) = std::thread::scope(|s| {
         let print = s.spawn(|| -> Result<Vec<u8>, PhotoError> {
-            let img = framing::resize(&rgb, print_rect, PRINT_PX.0, PRINT_PX.1, lanczos)?;
+            let mut resizer = Resizer::new();
+            let (pw, ph) = PRINT_PX;
+            let img = framing::resize(&mut resizer, &rgb, print_rect, pw, ph, lanczos)?;
             framing::jpeg(&img, config.jpeg_quality, PRINT_DPI as u16)
         });
-        let digital = framing::resize(&rgb, digital_rect, dw, dh, lanczos)
+        let digital = framing::resize(&mut resizer, &rgb, digital_rect, dw, dh, lanczos)
             .and_then(|img| digital_jpeg(&img, config));
-        let measures = face_patch(&rgb, face_box);
+        let measures = face_patch(&mut resizer, &rgb, face_box);
         let print = print
             .join()
             .unwrap_or_else(|_| Err(PhotoError::Internal("print thread panicked".into())));
@@ -459,7 +472,11 @@ struct FacePatch {
 }
 
 /// Resizes the detector's box to a `PATCH`-square patch and measures on it.
-fn face_patch(rgb: &RgbImage, face_box: RectF) -> Result<FacePatch, PhotoError> {
+fn face_patch(
+    resizer: &mut Resizer,
+    rgb: &RgbImage,
+    face_box: RectF,
+) -> Result<FacePatch, PhotoError> {
     let (wf, hf) = (f64::from(rgb.width()), f64::from(rgb.height()));
     let Some(src) = face_box.clip(wf, hf) else {
         return Ok(FacePatch {
@@ -470,6 +487,7 @@ fn face_patch(rgb: &RgbImage, face_box: RectF) -> Result<FacePatch, PhotoError> 
         });
     };
     let patch = framing::resize(
+        resizer,
         rgb,
         src,
         PATCH,
