@@ -2,7 +2,9 @@
 //! the printable sheet.
 
 use fast_image_resize::{self as fir, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::RgbImage;
+use std::ops::Deref;
+
+use image::{ImageBuffer, Rgb, RgbImage};
 
 use crate::PhotoError;
 use crate::measure::RectF;
@@ -73,9 +75,9 @@ pub(crate) fn fit_inside(ideal: RectF, w: f64, h: f64) -> (RectF, f64) {
 
 /// Crops `crop` out of `src` and resizes it to `dw` × `dh` with `resizer` (which keeps
 /// its scratch buffer between calls).
-pub(crate) fn resize(
+pub(crate) fn resize<C: Deref<Target = [u8]>>(
     resizer: &mut Resizer,
-    src: &RgbImage,
+    src: &ImageBuffer<Rgb<u8>, C>,
     crop: RectF,
     dw: u32,
     dh: u32,
@@ -207,4 +209,31 @@ pub fn print_sheet_png(print_jpeg: &[u8]) -> Result<Vec<u8>, PhotoError> {
             .map_err(|e| PhotoError::Internal(format!("sheet png: {e}")))?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_output_jpeg_says_its_density_and_carries_no_other_segment() {
+        let img = RgbImage::from_pixel(64, 48, image::Rgb([180, 150, 120]));
+        let out = jpeg(&img, 92, 600).expect("encodes");
+        assert_eq!(&out[..4], &[0xFF, 0xD8, 0xFF, 0xE0], "JFIF right after SOI");
+        assert_eq!(
+            &out[13..18],
+            &[1, 0x02, 0x58, 0x02, 0x58],
+            "600 dots per inch both ways, for printing at true size"
+        );
+        let app_segments = out
+            .windows(2)
+            .filter(|w| w[0] == 0xFF && (0xE1..=0xEF).contains(&w[1]))
+            .count();
+        assert_eq!(
+            app_segments, 0,
+            "no EXIF or other APPn segment may be written"
+        );
+        let back = crate::decode(&out).expect("our own JPEG decodes");
+        assert_eq!((back.width(), back.height()), (64, 48));
+    }
 }

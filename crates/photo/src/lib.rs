@@ -17,6 +17,7 @@ mod decode;
 mod error;
 mod exception;
 mod face;
+mod frame;
 mod framing;
 mod measure;
 pub mod qr;
@@ -34,6 +35,7 @@ pub use report::{
     Check, CheckName, FaceGeometry, Limit, OutputInfo, PixelPoint, PixelRect, Report, Verdict,
 };
 
+use frame::Frame;
 use measure::RectF;
 
 /// What [`process`] produces for one photo.
@@ -65,11 +67,12 @@ pub fn process(bytes: &[u8], config: &Config) -> Result<Outcome, PhotoError> {
     // detection would repeat its entropy decoding, which is half of libjpeg-turbo's
     // time, and on a shared or busy machine that costs more than it overlaps
     // (bench/README.md, "Photo").
-    let photo = std::thread::scope(|s| {
+    let decoded = std::thread::scope(|s| {
         s.spawn(face::warm);
-        decode_with(bytes, config)
+        decode::decode_frame(bytes, config)
     });
-    analyse(photo?, config)
+    let (frame, _, source) = decoded?;
+    analyse_frame(frame, source, config)
 }
 
 /// The working frame: the photo at ~512 px, its grey, and the faces found on it.
@@ -95,7 +98,7 @@ fn working_size(w: u32, h: u32, config: &Config) -> (u32, u32, f64) {
 /// Reduces `src` to `aw` × `ah` and finds the faces on it (at `detect_size`).
 fn working(
     resizer: &mut Resizer,
-    src: &RgbImage,
+    src: &Frame,
     aw: u32,
     ah: u32,
     config: &Config,
@@ -135,11 +138,14 @@ fn working(
 
 /// Runs the pipeline on an already decoded photo (see [`decode_with`]).
 pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
-    let source = photo.source.clone();
     let rgb = match photo.image {
         image::DynamicImage::ImageRgb8(rgb) => rgb,
         other => other.to_rgb8(),
     };
+    analyse_frame(frame::from_rgb(rgb), photo.source, config)
+}
+
+fn analyse_frame(rgb: Frame, source: SourceInfo, config: &Config) -> Result<Outcome, PhotoError> {
     let (w, h) = (rgb.width(), rgb.height());
     let (wf, hf) = (f64::from(w), f64::from(h));
 
@@ -474,7 +480,7 @@ struct FacePatch {
 /// Resizes the detector's box to a `PATCH`-square patch and measures on it.
 fn face_patch(
     resizer: &mut Resizer,
-    rgb: &RgbImage,
+    rgb: &Frame,
     face_box: RectF,
 ) -> Result<FacePatch, PhotoError> {
     let (wf, hf) = (f64::from(rgb.width()), f64::from(rgb.height()));
