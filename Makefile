@@ -62,8 +62,9 @@ bindings: ui
 	UPDATE_BINDINGS=1 cargo test -p outreach-protocol --lib -- console::tests --quiet
 
 # Benchmarks' own tools, not needed by `make test`: libvips (vips, vipsthumbnail) for
-# bench/photo.sh.
-BENCH_PACKAGES := libvips-tools
+# bench/photo.sh, and cmake and nasm, which its release build of libjpeg-turbo needs
+# (scripts/install-deps installs them too).
+BENCH_PACKAGES := libvips-tools cmake nasm
 
 bench-deps:
 	@missing=""; for p in $(BENCH_PACKAGES); do \

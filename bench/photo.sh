@@ -45,7 +45,7 @@ done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 mo=$(median "${ours[@]}"); mt=$(median "${thumb[@]}"); mc=$(median "${chain[@]}")
 echo "runs: $RUNS each, interleaved (ms)"
-echo "  ours  (decode, detect, 13 checks, digital + print JPEG): ${ours[*]}"
+echo "  ours  (decode, detect, 13 checks, digital + print JPEG, report): ${ours[*]}"
 echo "  vips thumbnail --crop (decode with shrink-on-load, crop, resize, encode): ${thumb[*]}"
 echo "  vips crop + resize (full decode, crop, resize, encode): ${chain[*]}"
 echo "median: ours $mo ms, vips thumbnail $mt ms, vips crop+resize $mc ms"

@@ -34,7 +34,7 @@ fn main() {
         assert!(outcome.print_jpeg.is_some(), "a face is found");
     }
     whole.sort_by(f64::total_cmp);
-    println!("process (both cores) median {:.1} ms", whole[runs / 2]);
+    println!("process median {:.1} ms", whole[runs / 2]);
     decode.sort_by(f64::total_cmp);
     rest.sort_by(f64::total_cmp);
     println!(

@@ -1,14 +1,20 @@
 //! Decoding what a camera or a file import hands over: JPEG or PNG only, bounded in
 //! size before any pixel is decoded, turned into 8-bit RGB the right way up.
+//!
+//! Baseline YCbCr and grey JPEGs (what cameras, phones and browsers write) are decoded
+//! by libjpeg-turbo ([`jpeg_rgb`]); everything else, and any JPEG libjpeg-turbo refuses
+//! or warns about, goes through image (zune-jpeg, png) as before, so the errors are the
+//! same.
 
 use std::io::Cursor;
 
 use image::{
-    DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage,
-    metadata::Orientation,
+    DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, metadata::Orientation,
 };
 use serde::{Deserialize, Serialize};
+use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat};
 
+use crate::frame::{self, Frame, Pixels};
 use crate::{Config, PhotoError};
 
 /// A decoded photo, the right way up, as 8-bit RGB.
@@ -67,6 +73,19 @@ pub fn decode(bytes: &[u8]) -> Result<Photo, PhotoError> {
 /// [`PhotoError::TooLarge`] (decided from the header alone), [`PhotoError::Corrupt`],
 /// [`PhotoError::UnsupportedVariant`].
 pub fn decode_with(bytes: &[u8], config: &Config) -> Result<Photo, PhotoError> {
+    let (frame, format, source) = decode_frame(bytes, config)?;
+    Ok(Photo {
+        image: DynamicImage::ImageRgb8(frame::into_rgb(frame)),
+        format,
+        source,
+    })
+}
+
+/// [`decode_with`], keeping the pixels in a [`Frame`] (huge pages for a large JPEG).
+pub(crate) fn decode_frame(
+    bytes: &[u8],
+    config: &Config,
+) -> Result<(Frame, ImageFormat, SourceInfo), PhotoError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| PhotoError::NotAnImage)?;
@@ -109,28 +128,64 @@ pub fn decode_with(bytes: &[u8], config: &Config) -> Result<Photo, PhotoError> {
         _ => format!("{:?}", decoder.original_color_type()),
     };
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let decoded = DynamicImage::from_decoder(decoder)
-        .map_err(|e| map_error(e, format, (width, height), &too_large))?;
-    // Convert before rotating: 8-bit RGB is the smallest form, so the rotation's copy
-    // is as small as it can be.
-    let rgb: RgbImage = match decoded {
-        DynamicImage::ImageRgb8(rgb) => rgb,
-        other => other.to_rgb8(),
+    let fast = match format {
+        ImageFormat::Jpeg => jpeg_rgb(bytes, config.max_pixels),
+        _ => None,
     };
-    let mut image = DynamicImage::ImageRgb8(rgb);
-    image.apply_orientation(orientation);
-    Ok(Photo {
-        image,
-        format,
-        source: SourceInfo {
-            format: format_name(format),
-            colour,
-            stored_width: width,
-            stored_height: height,
-            exif_orientation: orientation.to_exif(),
-            bytes: bytes.len(),
-        },
-    })
+    let stored = match fast {
+        Some(frame) => frame,
+        None => {
+            let decoded = DynamicImage::from_decoder(decoder)
+                .map_err(|e| map_error(e, format, (width, height), &too_large))?;
+            // Convert before rotating: 8-bit RGB is the smallest form, so the rotation's
+            // copy is as small as it can be.
+            frame::from_rgb(match decoded {
+                DynamicImage::ImageRgb8(rgb) => rgb,
+                other => other.to_rgb8(),
+            })
+        }
+    };
+    let source = SourceInfo {
+        format: format_name(format),
+        colour,
+        stored_width: width,
+        stored_height: height,
+        exif_orientation: orientation.to_exif(),
+        bytes: bytes.len(),
+    };
+    Ok((frame::orient(stored, orientation)?, format, source))
+}
+
+/// Decodes a baseline (sequential, Huffman-coded) YCbCr or grey JPEG to 8-bit RGB with
+/// libjpeg-turbo, as stored (no orientation applied), into a [`Frame`].
+///
+/// `None` for anything else: progressive, arithmetic-coded or lossless JPEGs, CMYK,
+/// YCCK or RGB colour, more than `max_pixels` (read from the header, before any pixel
+/// buffer is allocated), or any error or warning from libjpeg-turbo (a corrupt scan, a
+/// 12-bit photo): the caller then decodes with image, which has its own error for each
+/// of these, so a photo is never judged differently by which decoder read it.
+fn jpeg_rgb(bytes: &[u8], max_pixels: u64) -> Option<Frame> {
+    let mut dec = Decompressor::new().ok()?;
+    let header = dec.read_header(bytes).ok()?;
+    let (w, h) = (
+        u32::try_from(header.width).ok()?,
+        u32::try_from(header.height).ok()?,
+    );
+    let plain = !header.is_progressive && !header.is_arithmetic && !header.is_lossless;
+    let colour = matches!(header.colorspace, Colorspace::YCbCr | Colorspace::Gray);
+    if !plain || !colour || w == 0 || h == 0 || u64::from(w) * u64::from(h) > max_pixels {
+        return None;
+    }
+    let mut pixels = Pixels::zeroed(3 * header.width * header.height);
+    let image = Image {
+        pixels: &mut pixels[..],
+        width: header.width,
+        pitch: 3 * header.width,
+        height: header.height,
+        format: PixelFormat::RGB,
+    };
+    dec.decompress(bytes, image).ok()?;
+    Frame::from_raw(w, h, pixels)
 }
 
 fn map_error(
@@ -182,7 +237,11 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     let Some(sos) = bytes.windows(2).position(|w| w == [0xFF, 0xDA]) else {
         return false;
     };
-    bytes[sos..].windows(2).any(|w| w == [0xFF, 0xD9])
+    // From the end: the marker is almost always the last two bytes.
+    bytes[sos..]
+        .windows(2)
+        .rposition(|w| w == [0xFF, 0xD9])
+        .is_some()
 }
 
 pub(crate) fn format_name(f: ImageFormat) -> String {

@@ -1,8 +1,10 @@
-//! Framing, resizing (fast_image_resize) and encoding (jpeg-encoder, no EXIF), and
+//! Framing, resizing (fast_image_resize) and encoding (libjpeg-turbo, no EXIF), and
 //! the printable sheet.
 
 use fast_image_resize::{self as fir, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::RgbImage;
+use std::ops::Deref;
+
+use image::{ImageBuffer, Rgb, RgbImage};
 
 use crate::PhotoError;
 use crate::measure::RectF;
@@ -71,9 +73,11 @@ pub(crate) fn fit_inside(ideal: RectF, w: f64, h: f64) -> (RectF, f64) {
     (r, moved)
 }
 
-/// Crops `crop` out of `src` and resizes it to `dw` × `dh`.
-pub(crate) fn resize(
-    src: &RgbImage,
+/// Crops `crop` out of `src` and resizes it to `dw` × `dh` with `resizer` (which keeps
+/// its scratch buffer between calls).
+pub(crate) fn resize<C: Deref<Target = [u8]>>(
+    resizer: &mut Resizer,
+    src: &ImageBuffer<Rgb<u8>, C>,
     crop: RectF,
     dw: u32,
     dh: u32,
@@ -87,28 +91,47 @@ pub(crate) fn resize(
         ResizeOptions::new()
             .resize_alg(alg)
             .crop(crop.x0, crop.y0, crop.width(), crop.height());
-    Resizer::new()
+    resizer
         .resize(&view, &mut dst, &options)
         .map_err(|e| internal(&e))?;
     RgbImage::from_raw(dw.max(1), dh.max(1), dst.into_vec())
         .ok_or_else(|| PhotoError::Internal("resize: buffer size".into()))
 }
 
-/// Encodes RGB as a baseline JPEG with optimised Huffman tables, 4:2:0 and the given
-/// density; no EXIF or other metadata is written.
+/// Encodes RGB as a baseline JPEG (libjpeg-turbo: 4:2:0, standard Huffman tables) with
+/// the given density in its JFIF header; no EXIF or other metadata is written.
 pub(crate) fn jpeg(img: &RgbImage, quality: u8, dpi: u16) -> Result<Vec<u8>, PhotoError> {
-    let (w, h) = (img.width(), img.height());
-    let (w16, h16) = (
-        u16::try_from(w).map_err(|_| PhotoError::Internal("jpeg: too wide".into()))?,
-        u16::try_from(h).map_err(|_| PhotoError::Internal("jpeg: too tall".into()))?,
-    );
-    let mut out = Vec::with_capacity((w * h / 4) as usize);
-    let mut enc = jpeg_encoder::Encoder::new(&mut out, quality);
-    enc.set_optimized_huffman_tables(false);
-    enc.set_density(jpeg_encoder::PixelDensity::dpi(dpi));
-    enc.encode(img.as_raw(), w16, h16, jpeg_encoder::ColorType::Rgb)
-        .map_err(|e| PhotoError::Internal(format!("jpeg: {e}")))?;
+    let internal = |e: &dyn std::fmt::Display| PhotoError::Internal(format!("jpeg: {e}"));
+    let mut enc = turbojpeg::Compressor::new().map_err(|e| internal(&e))?;
+    enc.set_quality(i32::from(quality))
+        .map_err(|e| internal(&e))?;
+    enc.set_subsamp(turbojpeg::Subsamp::Sub2x2)
+        .map_err(|e| internal(&e))?;
+    let width = img.width() as usize;
+    let image = turbojpeg::Image {
+        pixels: img.as_raw().as_slice(),
+        width,
+        pitch: 3 * width,
+        height: img.height() as usize,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    let mut out = enc.compress_to_vec(image).map_err(|e| internal(&e))?;
+    set_jfif_dpi(&mut out, dpi)?;
     Ok(out)
+}
+
+/// Writes `dpi` into the density fields of the JFIF header that libjpeg-turbo puts
+/// right after the start of image (its API has no setter for them): units 1 (dots per
+/// inch), then the horizontal and vertical density, big-endian.
+fn set_jfif_dpi(jpeg: &mut [u8], dpi: u16) -> Result<(), PhotoError> {
+    if jpeg.len() < 18 || jpeg[..4] != [0xFF, 0xD8, 0xFF, 0xE0] || &jpeg[6..11] != b"JFIF\0" {
+        return Err(PhotoError::Internal(
+            "jpeg: no JFIF header to set the density in".into(),
+        ));
+    }
+    let [hi, lo] = dpi.to_be_bytes();
+    jpeg[13..18].copy_from_slice(&[1, hi, lo, hi, lo]);
+    Ok(())
 }
 
 /// An L-size photo sheet (89 × 127 mm, the usual photo print) at 600 dpi with four
@@ -186,4 +209,31 @@ pub fn print_sheet_png(print_jpeg: &[u8]) -> Result<Vec<u8>, PhotoError> {
             .map_err(|e| PhotoError::Internal(format!("sheet png: {e}")))?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_output_jpeg_says_its_density_and_carries_no_other_segment() {
+        let img = RgbImage::from_pixel(64, 48, image::Rgb([180, 150, 120]));
+        let out = jpeg(&img, 92, 600).expect("encodes");
+        assert_eq!(&out[..4], &[0xFF, 0xD8, 0xFF, 0xE0], "JFIF right after SOI");
+        assert_eq!(
+            &out[13..18],
+            &[1, 0x02, 0x58, 0x02, 0x58],
+            "600 dots per inch both ways, for printing at true size"
+        );
+        let app_segments = out
+            .windows(2)
+            .filter(|w| w[0] == 0xFF && (0xE1..=0xEF).contains(&w[1]))
+            .count();
+        assert_eq!(
+            app_segments, 0,
+            "no EXIF or other APPn segment may be written"
+        );
+        let back = crate::decode(&out).expect("our own JPEG decodes");
+        assert_eq!((back.width(), back.height()), (64, 48));
+    }
 }

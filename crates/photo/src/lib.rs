@@ -17,13 +17,13 @@ mod decode;
 mod error;
 mod exception;
 mod face;
+mod frame;
 mod framing;
 mod measure;
-mod preview;
 pub mod qr;
 mod report;
 
-use fast_image_resize::{FilterType, ResizeAlg};
+use fast_image_resize::{FilterType, ResizeAlg, Resizer};
 use image::RgbImage;
 
 pub use config::Config;
@@ -35,6 +35,7 @@ pub use report::{
     Check, CheckName, FaceGeometry, Limit, OutputInfo, PixelPoint, PixelRect, Report, Verdict,
 };
 
+use frame::Frame;
 use measure::RectF;
 
 /// What [`process`] produces for one photo.
@@ -61,24 +62,17 @@ const EYE_BAND: (f64, f64) = (0.22, 0.52);
 /// Errors only when the photo cannot be read at all ([`PhotoError`]); a photo that
 /// can be read always gives an [`Outcome`] whose report says what is wrong with it.
 pub fn process(bytes: &[u8], config: &Config) -> Result<Outcome, PhotoError> {
-    // Two cores: the full decode on this one; on the other the face model is parsed
-    // (once per process) and, for a large baseline JPEG, the working frame is decoded
-    // at reduced size and the face found on it, so detection does not wait for the
-    // full decode.
-    let (photo, early) = std::thread::scope(|s| {
-        let early = s.spawn(|| {
-            face::warm();
-            early_working(bytes, config)
-        });
-        let photo = decode_with(bytes, config);
-        (photo, early.join().ok().flatten())
+    // The face model is parsed (once per process) on a second thread while the photo
+    // decodes. Nothing else runs beside the decode: a reduced decode for an early
+    // detection would repeat its entropy decoding, which is half of libjpeg-turbo's
+    // time, and on a shared or busy machine that costs more than it overlaps
+    // (bench/README.md, "Photo").
+    let decoded = std::thread::scope(|s| {
+        s.spawn(face::warm);
+        decode::decode_frame(bytes, config)
     });
-    analyse_with(photo?, early, config)
-}
-
-/// Runs the pipeline on an already decoded photo (see [`decode_with`]).
-pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
-    analyse_with(photo, None, config)
+    let (frame, _, source) = decoded?;
+    analyse_frame(frame, source, config)
 }
 
 /// The working frame: the photo at ~512 px, its grey, and the faces found on it.
@@ -102,9 +96,16 @@ fn working_size(w: u32, h: u32, config: &Config) -> (u32, u32, f64) {
 }
 
 /// Reduces `src` to `aw` × `ah` and finds the faces on it (at `detect_size`).
-fn working(src: &RgbImage, aw: u32, ah: u32, config: &Config) -> Result<Working, PhotoError> {
+fn working(
+    resizer: &mut Resizer,
+    src: &Frame,
+    aw: u32,
+    ah: u32,
+    config: &Config,
+) -> Result<Working, PhotoError> {
     let full = RectF::new(0.0, 0.0, f64::from(src.width()), f64::from(src.height()));
-    let work = framing::resize(src, full, aw, ah, ResizeAlg::Convolution(FilterType::Box))?;
+    let box_filter = ResizeAlg::Convolution(FilterType::Box);
+    let work = framing::resize(resizer, src, full, aw, ah, box_filter)?;
     let grey = measure::grey(work.as_raw());
     let dscale = (f64::from(config.detect_size) / f64::from(aw.max(ah))).min(1.0);
     let (dw, dh) = (
@@ -114,6 +115,7 @@ fn working(src: &RgbImage, aw: u32, ah: u32, config: &Config) -> Result<Working,
     let detect_grey = if dscale < 1.0 {
         let whole = RectF::new(0.0, 0.0, f64::from(aw), f64::from(ah));
         let small = framing::resize(
+            resizer,
             &work,
             whole,
             dw,
@@ -134,50 +136,30 @@ fn working(src: &RgbImage, aw: u32, ah: u32, config: &Config) -> Result<Working,
     })
 }
 
-/// The working frame from a reduced decode of a large baseline JPEG, turned upright.
-fn early_working(bytes: &[u8], config: &Config) -> Option<Working> {
-    let (preview, (sw, sh)) = preview::jpeg(bytes, config.analysis_size, config.max_pixels)?;
-    let orientation = preview::orientation(bytes);
-    let mut upright = image::DynamicImage::ImageRgb8(preview);
-    upright.apply_orientation(orientation);
-    let upright = upright.into_rgb8();
-    let (w, h) = if upright.width() > upright.height() && sw < sh
-        || upright.width() < upright.height() && sw > sh
-    {
-        (sh, sw)
-    } else {
-        (sw, sh)
-    };
-    let (aw, ah, _) = working_size(w, h, config);
-    working(&upright, aw, ah, config).ok()
-}
-
-fn analyse_with(
-    photo: Photo,
-    early: Option<Working>,
-    config: &Config,
-) -> Result<Outcome, PhotoError> {
-    let source = photo.source.clone();
+/// Runs the pipeline on an already decoded photo (see [`decode_with`]).
+pub fn analyse(photo: Photo, config: &Config) -> Result<Outcome, PhotoError> {
     let rgb = match photo.image {
         image::DynamicImage::ImageRgb8(rgb) => rgb,
         other => other.to_rgb8(),
     };
+    analyse_frame(frame::from_rgb(rgb), photo.source, config)
+}
+
+fn analyse_frame(rgb: Frame, source: SourceInfo, config: &Config) -> Result<Outcome, PhotoError> {
     let (w, h) = (rgb.width(), rgb.height());
     let (wf, hf) = (f64::from(w), f64::from(h));
 
-    // The working frame: faces and background are judged at ~512 px; taken from the
-    // early reduced decode when it has the same size (it then has the same framing
-    // within a pixel).
+    // One resizer for every resize on this thread: it keeps its scratch buffer, so the
+    // pages of the largest one are touched once.
+    let mut resizer = Resizer::new();
+    // The working frame: faces and background are judged at ~512 px.
     let (aw, ah, scale) = working_size(w, h, config);
     let Working {
         work,
         grey: work_grey,
         detections,
         detect_scale: dscale,
-    } = match early {
-        Some(e) if e.work.dimensions() == (aw, ah) => e,
-        _ => working(&rgb, aw, ah, config)?,
-    };
+    } = working(&mut resizer, &rgb, aw, ah, config)?;
     let faces: Vec<RectF> = detections
         .iter()
         .map(|d| RectF::new(d.x, d.y, d.width, d.height).scaled(1.0 / (scale * dscale)))
@@ -235,12 +217,14 @@ fn analyse_with(
     let lanczos = ResizeAlg::Convolution(FilterType::Lanczos3);
     let (print_jpeg, digital, face_measures) = std::thread::scope(|s| {
         let print = s.spawn(|| -> Result<Vec<u8>, PhotoError> {
-            let img = framing::resize(&rgb, print_rect, PRINT_PX.0, PRINT_PX.1, lanczos)?;
+            let mut resizer = Resizer::new();
+            let (pw, ph) = PRINT_PX;
+            let img = framing::resize(&mut resizer, &rgb, print_rect, pw, ph, lanczos)?;
             framing::jpeg(&img, config.jpeg_quality, PRINT_DPI as u16)
         });
-        let digital = framing::resize(&rgb, digital_rect, dw, dh, lanczos)
+        let digital = framing::resize(&mut resizer, &rgb, digital_rect, dw, dh, lanczos)
             .and_then(|img| digital_jpeg(&img, config));
-        let measures = face_patch(&rgb, face_box);
+        let measures = face_patch(&mut resizer, &rgb, face_box);
         let print = print
             .join()
             .unwrap_or_else(|_| Err(PhotoError::Internal("print thread panicked".into())));
@@ -494,7 +478,11 @@ struct FacePatch {
 }
 
 /// Resizes the detector's box to a `PATCH`-square patch and measures on it.
-fn face_patch(rgb: &RgbImage, face_box: RectF) -> Result<FacePatch, PhotoError> {
+fn face_patch(
+    resizer: &mut Resizer,
+    rgb: &Frame,
+    face_box: RectF,
+) -> Result<FacePatch, PhotoError> {
     let (wf, hf) = (f64::from(rgb.width()), f64::from(rgb.height()));
     let Some(src) = face_box.clip(wf, hf) else {
         return Ok(FacePatch {
@@ -505,6 +493,7 @@ fn face_patch(rgb: &RgbImage, face_box: RectF) -> Result<FacePatch, PhotoError> 
         });
     };
     let patch = framing::resize(
+        resizer,
         rgb,
         src,
         PATCH,
