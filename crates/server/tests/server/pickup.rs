@@ -43,6 +43,11 @@ async fn code(r: reqwest::Response) -> (u16, String) {
     (status, body["code"].as_str().unwrap_or("").to_owned())
 }
 
+/// Posts and returns the refusal: (status, code).
+async fn refused(c: &Console, path: &str, body: serde_json::Value) -> (u16, String) {
+    code(c.post(path, body).await).await
+}
+
 fn booking(r: serde_json::Value) -> PickupBooking {
     serde_json::from_value(r).expect("a booking")
 }
@@ -158,7 +163,7 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
                 .all(|r| r.notice_sent_on.as_deref() == Some(japan_day(0).as_str()))
         );
         assert_eq!(
-            code(clerk.post(&path, json!({"sentOn": japan_day(0)})).await).await,
+            refused(&clerk, &path, json!({"sentOn": japan_day(0)})).await,
             (422, "nothing_to_print".into())
         );
         // Printed again on a later day (a lost letter): the first day stays.
@@ -175,13 +180,10 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
             Some(japan_day(0).as_str())
         );
         assert_eq!(
-            code(
-                clerk
-                    .post(
-                        &path,
-                        json!({"sentOn": japan_day(0), "applicationIds": [app_id(1)]})
-                    )
-                    .await
+            refused(
+                &clerk,
+                &path,
+                json!({"sentOn": japan_day(0), "applicationIds": [app_id(1)]})
             )
             .await,
             (422, "not_in_batch".into()),
@@ -346,12 +348,7 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
                 (422, "invalid_application_id"),
             ),
         ] {
-            let got = code(
-                clerk
-                    .post("/api/v1/console/pickup/bookings", body.clone())
-                    .await,
-            )
-            .await;
+            let got = refused(&clerk, "/api/v1/console/pickup/bookings", body.clone()).await;
             assert_eq!(got, (want.0, want.1.to_owned()), "{storage:?}: {body}");
         }
         let r = clerk
@@ -363,13 +360,10 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
         assert_eq!(r.status(), 201, "the second place of 10:00");
         let second = booking(r.json().await.expect("booking"));
         assert_eq!(
-            code(
-                clerk
-                    .post(
-                        "/api/v1/console/pickup/bookings",
-                        book(app_id(5), &tomorrow, "10:00")
-                    )
-                    .await
+            refused(
+                &clerk,
+                "/api/v1/console/pickup/bookings",
+                book(app_id(5), &tomorrow, "10:00")
             )
             .await,
             (409, "slot_full".into()),
@@ -386,13 +380,10 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
         assert_eq!(r.status(), 200);
         let moved = booking(r.json().await.expect("booking"));
         assert_eq!(
-            code(
-                clerk
-                    .post(
-                        &format!("/api/v1/console/pickup/bookings/{}/move", second.booking_id),
-                        json!({"date": tomorrow, "time": "13:30"})
-                    )
-                    .await
+            refused(
+                &clerk,
+                &format!("/api/v1/console/pickup/bookings/{}/move", second.booking_id),
+                json!({"date": tomorrow, "time": "13:30"})
             )
             .await,
             (409, "not_open".into())
@@ -406,13 +397,10 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
         assert_eq!(r.status(), 201, "{storage:?}: the place freed by the move");
         let third = booking(r.json().await.expect("booking"));
         assert_eq!(
-            code(
-                clerk
-                    .post(
-                        &format!("/api/v1/console/pickup/bookings/{}/move", moved.booking_id),
-                        json!({"date": tomorrow, "time": "10:00"})
-                    )
-                    .await
+            refused(
+                &clerk,
+                &format!("/api/v1/console/pickup/bookings/{}/move", moved.booking_id),
+                json!({"date": tomorrow, "time": "10:00"})
             )
             .await,
             (409, "slot_full".into())
@@ -459,16 +447,13 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
         assert_eq!(r.status(), 200);
         let today_booking = booking(r.json().await.expect("b"));
         assert_eq!(
-            code(
-                clerk
-                    .post(
-                        &format!(
-                            "/api/v1/console/pickup/bookings/{}/no-show",
-                            moved.booking_id
-                        ),
-                        json!({})
-                    )
-                    .await
+            refused(
+                &clerk,
+                &format!(
+                    "/api/v1/console/pickup/bookings/{}/no-show",
+                    moved.booking_id
+                ),
+                json!({})
             )
             .await,
             (422, "not_yet".into()),
@@ -505,16 +490,13 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
             .await;
         assert_eq!(r.status(), 200, "{storage:?}: handed over");
         assert_eq!(
-            code(
-                clerk
-                    .post(
-                        &format!(
-                            "/api/v1/console/pickup/bookings/{}/handover",
-                            today_booking.booking_id
-                        ),
-                        json!({})
-                    )
-                    .await
+            refused(
+                &clerk,
+                &format!(
+                    "/api/v1/console/pickup/bookings/{}/handover",
+                    today_booking.booking_id
+                ),
+                json!({})
             )
             .await,
             (409, "not_open".into())
@@ -565,13 +547,10 @@ async fn counter_pickup_runs_from_the_notice_to_the_handover_and_the_report() {
             "{storage:?}: 交付 moved the stage"
         );
         assert_eq!(
-            code(
-                clerk
-                    .post(
-                        "/api/v1/console/pickup/bookings",
-                        book(app_id(3), &tomorrow, "14:00")
-                    )
-                    .await
+            refused(
+                &clerk,
+                "/api/v1/console/pickup/bookings",
+                book(app_id(3), &tomorrow, "14:00")
             )
             .await,
             (409, "already_issued".into())
