@@ -17,7 +17,7 @@ fn problem(row: usize, code: &str, message: impl Into<String>) -> ImportProblem 
 
 /// Full-width digits (a Japanese IME, some scanners) folded to ASCII; spaces around
 /// trimmed.
-fn fold_digits(s: &str) -> String {
+pub(crate) fn fold_digits(s: &str) -> String {
     s.trim()
         .chars()
         .map(|c| match c {

@@ -494,10 +494,10 @@ fn batch_summary(
 ) -> CardBatch {
     let to_mail = matched_ids(b)
         .filter_map(|id| facts.get(&id))
-        .filter(|f| goes_by_mail(f))
+        .filter(|f| f.by_mail())
         .count() as i64;
     let counter: Vec<String> = matched_ids(b)
-        .filter(|id| facts.get(id).is_some_and(|f| !goes_by_mail(f)))
+        .filter(|id| facts.get(id).is_some_and(|f| !f.by_mail()))
         .collect();
     let sent = counter.iter().filter(|id| notified.contains(*id)).count() as i64;
     let to_notify = counter.len() as i64;
@@ -523,12 +523,6 @@ fn batch_summary(
             .map(|(id, _)| id.clone())
             .collect(),
     }
-}
-
-/// A card mailed to the resident: taken in mode 受付 and not marked for the counter.
-/// Every other matched card is collected at the counter and needs a 交付通知書.
-pub(crate) fn goes_by_mail(f: &RecordFacts) -> bool {
-    f.mode == "uketsuke" && f.delivery != "counter"
 }
 
 /// Of these 申請書IDs, those whose 交付通知書 was sent.
@@ -790,7 +784,7 @@ async fn mailing_list(state: &AppState, id: &str) -> Result<MailingList, AppErro
     let mut counter_pickup = Vec::new();
     for r in &records {
         let f = RecordFacts::of(r);
-        if goes_by_mail(&f) {
+        if f.by_mail() {
             let first = state.store.record_versions(&r.record_id).await?;
             let original = first.first().map(RecordFacts::of).unwrap_or_default();
             entries.push(MailingEntry {

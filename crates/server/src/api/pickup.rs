@@ -20,8 +20,7 @@ use outreach_protocol::pickup::{
 };
 
 use super::office::{
-    audit, batch_view, check_date, check_text, goes_by_mail, records_by_application_id, today,
-    unprocessable,
+    audit, batch_view, check_date, check_text, records_by_application_id, today, unprocessable,
 };
 use crate::auth::StaffSession;
 use crate::error::ApiJson;
@@ -161,7 +160,7 @@ async fn residents(
                 birth_date: case.birth_date,
                 postal_code: case.postal_code,
                 address: case.address,
-                counter_pickup: !goes_by_mail(&f),
+                counter_pickup: !f.by_mail(),
                 card: places.remove(&f.application_id),
                 notice_sent_on: notices.get(&f.application_id).cloned(),
                 booking: bookings.get(&f.application_id).map(booking_of),
@@ -236,7 +235,7 @@ async fn notice_list(state: &AppState, batch_id: &str) -> Result<NoticeList, App
     let (batch, records) = batch_view(state, &row).await?;
     let counter: Vec<HeldRecord> = records
         .into_iter()
-        .filter(|r| !goes_by_mail(&RecordFacts::of(r)))
+        .filter(|r| !RecordFacts::of(r).by_mail())
         .collect();
     let mut residents = residents(state, &counter, day(&today())).await?;
     residents.sort_by(|a, b| a.application_id.cmp(&b.application_id));
@@ -474,13 +473,10 @@ pub struct ResidentQuery {
 }
 
 fn squash(s: &str) -> String {
+    // Hiragana read as katakana, so ヤマダ finds やまだ and back.
     s.chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            // Hiragana read as katakana, so ヤマダ finds やまだ and back.
-            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-            c => c,
-        })
+        .map(outreach_domain::kana::hiragana_to_katakana)
         .collect()
 }
 
@@ -499,13 +495,9 @@ pub async fn find_residents(
 ) -> Result<Json<PickupSearch>, AppError> {
     let Query(q) = query?;
     let records = if let Some(id) = q.application_id.as_deref().filter(|s| !s.is_empty()) {
-        let id: String = id
+        let id: String = crate::cards::fold_digits(id)
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| match c {
-                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-                c => c,
-            })
             .collect();
         check_application_id(&id)?;
         let (records, _) = records_by_application_id(&state, vec![id]).await?;

@@ -235,8 +235,6 @@ pub struct PickupCase {
     pub adult_ward: bool,
     /// The old card: `returned`, `lost`, `kept` or unknown.
     pub old_card: Option<&'static str>,
-    /// Mode サポート, or a mailing condition not met.
-    pub counter_pickup: bool,
 }
 
 impl PickupCase {
@@ -252,7 +250,6 @@ impl PickupCase {
                 .to_owned()
         };
         let birth = date(&at(&["birthDate"]));
-        let mode = at(&["trip", "mode"]);
         PickupCase {
             name: at(&["name"]),
             kana: at(&["kana"]),
@@ -267,7 +264,6 @@ impl PickupCase {
                 "notReturned" => Some("kept"),
                 _ => None,
             },
-            counter_pickup: mode == "support" || at(&["delivery"]) == "counter",
         }
     }
 
@@ -443,11 +439,24 @@ mod tests {
 
     #[test]
     fn what_to_bring_follows_the_case() {
-        let adult = PickupCase::of(
-            r#"{"name":"山田 太郎","birthDate":"1985-04-01","trip":{"mode":"support"},"mailing":{"oldCard":"returned"}}"#,
-            d("2026-12-01"),
-        );
-        assert!(adult.counter_pickup);
+        // Whether a card is collected at all is the office's one rule, RecordFacts::by_mail.
+        let held = |payload: &str| crate::store::HeldRecord {
+            record_id: "r".into(),
+            version: 1,
+            trip_id: "t".into(),
+            base_version: None,
+            amend_reason: None,
+            created_by: "s".into(),
+            finalized_at: "2026-11-25T00:00:00Z".into(),
+            payload: payload.into(),
+            stage: "received".into(),
+            trip: None,
+        };
+        let by_mail = |payload: &str| crate::reports::RecordFacts::of(&held(payload)).by_mail();
+        const ADULT: &str = r#"{"name":"山田 太郎","birthDate":"1985-04-01","trip":{"mode":"support"},"mailing":{"oldCard":"returned"}}"#;
+        const MAILED: &str = r#"{"delivery":"mail","trip":{"mode":"uketsuke"}}"#;
+        let adult = PickupCase::of(ADULT, d("2026-12-01"));
+        assert!(!by_mail(ADULT));
         assert!(!adult.child);
         let bring = adult.bring();
         assert_eq!(
@@ -470,11 +479,7 @@ mod tests {
             child.bring().iter().any(|b| b.contains("お持ちの方のみ")),
             "old card unknown"
         );
-        let mailed = PickupCase::of(
-            r#"{"delivery":"mail","trip":{"mode":"uketsuke"}}"#,
-            d("2026-12-01"),
-        );
-        assert!(!mailed.counter_pickup);
+        assert!(by_mail(MAILED));
         let broken = PickupCase::of("not json", d("2026-12-01"));
         assert_eq!(broken.name, "");
     }

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use outreach_domain::Wareki;
 use outreach_protocol::pickup::PickupSettings;
 
-use super::{PickupCase, closed_reason, day_ja, slots};
+use super::PickupCase;
 use crate::reports::pdf::{INK, Op, PdfError, RULE, Rgb, render, text_width, wrap};
 
 /// Points per millimetre.
@@ -250,17 +250,6 @@ pub fn write(
 ) -> Result<Vec<u8>, PdfError> {
     let pages = notices.iter().map(|n| page(n, s, sent_on)).collect();
     render("交付通知書", pages)
-}
-
-/// The first open days and their first slot, for the console's hint (not printed).
-pub fn next_open_days(s: &PickupSettings, from: NaiveDate, n: usize) -> Vec<String> {
-    let first = slots(s).first().map(|(a, _)| a.clone()).unwrap_or_default();
-    from.iter_days()
-        .take(60)
-        .filter(|d| closed_reason(s, *d).is_none())
-        .take(n)
-        .map(|d| format!("{} {first}", day_ja(d)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -376,7 +376,7 @@ fn mailed_cards(b: &CardBatchRow, facts: &BTreeMap<String, RecordFacts>) -> i64 
     b.cards
         .iter()
         .filter_map(|(id, _)| facts.get(id))
-        .filter(|f| f.mode == "uketsuke" && f.delivery != "counter")
+        .filter(|f| f.by_mail())
         .count() as i64
 }
 

@@ -130,6 +130,13 @@ impl RecordFacts {
         }
     }
 
+    /// Whether the card is mailed to the resident: taken in mode 受付 and not marked
+    /// for the counter. Every other card is collected at the counter (交付時来庁方式)
+    /// and needs a 交付通知書.
+    pub fn by_mail(&self) -> bool {
+        self.mode == "uketsuke" && self.delivery != "counter"
+    }
+
     /// Whether the 申請書ID has its shape (23 digits).
     pub fn has_application_id(&self) -> bool {
         is_application_id(&self.application_id)
