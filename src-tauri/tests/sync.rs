@@ -9,7 +9,7 @@ use outreach_app_lib::ipc::SyncPhase;
 use outreach_app_lib::sync::{SyncControl, run};
 use outreach_app_lib::{Office, Session};
 use outreach_keys::{KdfParams, SecretKey};
-use outreach_server::store::{Role, SqliteStore, Store};
+use outreach_server::store::{Role, Store};
 use outreach_server::{AppState, tls::TlsMaterial};
 use outreach_vault::outbox::{self, Enrolment};
 use outreach_vault::records::{self, Mode, NewTrip, PhotoIn, PhotoRole};
@@ -66,7 +66,7 @@ async fn until(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
     let dir = tempfile::tempdir().expect("dir");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in(dir.path()).await.expect("store"));
+    let store: Arc<Store> = Arc::new(Store::open_sqlite(dir.path()).await.expect("store"));
     let tls =
         TlsMaterial::self_made(&dir.path().join("tls"), &["127.0.0.1".to_owned()]).expect("cert");
     let pin = tls.spki_pin().to_owned();

@@ -17,9 +17,7 @@ use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use outreach_protocol::sync::{PhotoRef, RecordUpload, Trip};
 use outreach_server::AppState;
-use outreach_server::store::{
-    NewDevice, NewEnrolment, Role, SqliteStore, Store, Upload, timestamp,
-};
+use outreach_server::store::{NewDevice, NewEnrolment, Role, Store, Upload, timestamp};
 
 const STAFF: &str = "office01";
 const PASSWORD: &str = "office-pass-1";
@@ -55,7 +53,7 @@ fn app_id(n: u32) -> String {
 }
 
 /// Records as a tablet would have synced them, stored through the server's store.
-async fn seed(store: &dyn Store, day: &str) -> anyhow::Result<()> {
+async fn seed(store: &Store, day: &str) -> anyhow::Result<()> {
     let now = timestamp(chrono::Utc::now());
     let account = outreach_server::staff::new_account(
         STAFF,
@@ -333,7 +331,7 @@ struct Session {
     _driver: Driver,
 }
 
-async fn launch(store: Arc<dyn Store>, shots: &str) -> anyhow::Result<Session> {
+async fn launch(store: Arc<Store>, shots: &str) -> anyhow::Result<Session> {
     let dist = repo_root().join("ui").join("dist");
     anyhow::ensure!(
         dist.join("console.html").is_file(),
@@ -394,7 +392,7 @@ async fn launch(store: Arc<dyn Store>, shots: &str) -> anyhow::Result<Session> {
 async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()> {
     let day = japan_today();
     let data = tempfile::tempdir()?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in(data.path()).await?);
+    let store: Arc<Store> = Arc::new(Store::open_sqlite(data.path()).await?);
     seed(&*store, &day).await?;
     let Session {
         mut b,
@@ -638,7 +636,7 @@ async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()>
 async fn counter_pickup_from_the_notice_to_the_handover() -> anyhow::Result<()> {
     let day = japan_today();
     let data = tempfile::tempdir()?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in(data.path()).await?);
+    let store: Arc<Store> = Arc::new(Store::open_sqlite(data.path()).await?);
     seed(&*store, &day).await?;
     let now = timestamp(chrono::Utc::now());
     // Two residents helped in mode サポート, beside the seeded 受付 record 6 for the counter.

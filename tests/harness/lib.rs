@@ -55,7 +55,7 @@ impl Session {
     /// short idle-lock time).
     pub async fn start_with(name: &str, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let server_data = tempfile::tempdir()?;
-        let store = outreach_server::store::SqliteStore::open_in(server_data.path()).await?;
+        let store = outreach_server::store::Store::open_sqlite(server_data.path()).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let server_addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

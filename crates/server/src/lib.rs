@@ -43,7 +43,7 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     /// The database.
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     /// `sha256/<base64>` of the TLS certificate's public key, carried in enrolment
     /// codes; `None` when serving plain HTTP behind a TLS-terminating proxy.
     pub spki_pin: Option<String>,
@@ -61,7 +61,7 @@ pub struct AppState {
 impl AppState {
     /// State over `store` with no TLS pin, no public URL, and `staff_kdf` for new
     /// accounts' wraps.
-    pub fn new(store: Arc<dyn Store>, staff_kdf: KdfParams) -> Self {
+    pub fn new(store: Arc<Store>, staff_kdf: KdfParams) -> Self {
         Self {
             store,
             spki_pin: None,
@@ -145,7 +145,7 @@ fn console_site(dir: std::path::PathBuf) -> Router<AppState> {
 }
 
 /// Deletes abandoned uploads every ten minutes (tus expiration extension).
-pub fn spawn_housekeeping(store: Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+pub fn spawn_housekeeping(store: Arc<Store>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {

@@ -232,7 +232,7 @@ async fn main() -> anyhow::Result<()> {
             let store = store::open(&data, database_url.as_deref())
                 .await
                 .context("opening the database")?;
-            set_up_recovery_key(&*store, &data, recovery_passphrase_file.as_deref(), false).await?;
+            set_up_recovery_key(&store, &data, recovery_passphrase_file.as_deref(), false).await?;
             store
                 .insert_staff(&account)
                 .await
@@ -319,7 +319,7 @@ async fn main() -> anyhow::Result<()> {
                 .context("opening the database")?;
             let started = std::time::Instant::now();
             let now = store::timestamp(chrono::Utc::now());
-            let mut inputs = reports::load(&*store, &period)
+            let mut inputs = reports::load(&store, &period)
                 .await
                 .context("reading the report's data")?;
             if let Some(path) = &remarks {
@@ -382,7 +382,7 @@ async fn main() -> anyhow::Result<()> {
 /// and says where its private key went: in the log when `logging` is set up (serve),
 /// else on standard error (staff add).
 async fn set_up_recovery_key(
-    store: &dyn store::Store,
+    store: &store::Store,
     data: &Path,
     passphrase_file: Option<&Path>,
     logging: bool,
@@ -416,7 +416,7 @@ async fn export_recovery_key(
     let store = store::open(data, database_url)
         .await
         .context("opening the database")?;
-    let key = match recovery::unwrap_private_key(&*store, passphrase).await {
+    let key = match recovery::unwrap_private_key(&store, passphrase).await {
         Ok(key) => key,
         Err(RecoveryError::WrongPassphrase) => {
             anyhow::bail!("wrong passphrase: the office recovery key was not exported")
@@ -475,7 +475,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .init_meta("first_started_at", &chrono::Utc::now().to_rfc3339())
         .await
         .context("recording the first start")?;
-    set_up_recovery_key(&*store, &data, recovery_passphrase_file.as_deref(), true).await?;
+    set_up_recovery_key(&store, &data, recovery_passphrase_file.as_deref(), true).await?;
     let mut state = AppState::new(store, outreach_server::staff::calibrated_kdf()?);
     if let Some(dir) = &console_dir {
         anyhow::ensure!(

@@ -7,6 +7,9 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::store::StoreError;
+use crate::store::db::{Db, Dialect, Tx};
+
 /// One schema step.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
@@ -140,6 +143,82 @@ pub fn pending<'a>(
     }
     let done = applied.iter().map(|(v, _)| *v).max().unwrap_or(0);
     Ok(embedded.iter().filter(|m| m.version > done).collect())
+}
+
+/// Arbitrary constant for the PostgreSQL advisory lock that keeps two servers starting
+/// at once from migrating the same database together. (On SQLite the writer's
+/// `BEGIN IMMEDIATE` is that lock.)
+const MIGRATION_LOCK: i64 = 0x4f55_5452_4541_4348;
+
+/// Brings a database's schema up to date: each pending migration in its own
+/// transaction, holding the lock against a second server migrating at once, and
+/// refusing a database that a newer server migrated or whose applied migrations were
+/// edited ([`pending`]).
+pub async fn run(db: &Db, embedded: &'static [Migration]) -> Result<(), StoreError> {
+    while let Some((version, name)) = db
+        .write(move |tx| Box::pin(async move { apply_next(tx, embedded).await }))
+        .await?
+    {
+        tracing::info!(version, name, "applied a schema migration");
+    }
+    Ok(())
+}
+
+/// Applies the first pending migration, if any; which one it was.
+async fn apply_next(
+    tx: &mut Tx<'_>,
+    embedded: &'static [Migration],
+) -> Result<Option<(i64, &'static str)>, StoreError> {
+    // The bookkeeping table's DDL and row differ by dialect (it predates this runner).
+    let (bookkeeping, record) = match tx.dialect() {
+        Dialect::Sqlite => (
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    INTEGER PRIMARY KEY NOT NULL,
+                 name       TEXT NOT NULL,
+                 checksum   TEXT NOT NULL,
+                 applied_at TEXT NOT NULL
+             ) STRICT;",
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+        ),
+        Dialect::Postgres => {
+            tx.execute("SELECT pg_advisory_xact_lock(?1)", &[&MIGRATION_LOCK])
+                .await?;
+            (
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version    BIGINT PRIMARY KEY NOT NULL,
+                     name       TEXT NOT NULL,
+                     checksum   TEXT NOT NULL,
+                     applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                 );",
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES (?1, ?2, ?3)",
+            )
+        }
+    };
+    tx.batch(bookkeeping).await?;
+    let applied: Vec<(i64, String)> = tx
+        .query(
+            "SELECT version, checksum FROM schema_migrations ORDER BY version",
+            &[],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .await?;
+    let Some(m) = pending(embedded, &applied)?.first().copied() else {
+        return Ok(None);
+    };
+    tx.batch(m.sql).await?;
+    let checksum = m.checksum();
+    let now = crate::store::timestamp(chrono::Utc::now());
+    match tx.dialect() {
+        Dialect::Sqlite => {
+            tx.execute(record, &[&m.version, &m.name, &checksum, &now])
+                .await?
+        }
+        Dialect::Postgres => {
+            tx.execute(record, &[&m.version, &m.name, &checksum])
+                .await?
+        }
+    };
+    Ok(Some((m.version, m.name)))
 }
 
 #[cfg(test)]

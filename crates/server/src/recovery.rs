@@ -122,7 +122,7 @@ pub struct RecoverySetup {
 }
 
 /// The office recovery public key on record, if one was made.
-pub async fn office_public_key(store: &dyn Store) -> Result<Option<PublicKey>, RecoveryError> {
+pub async fn office_public_key(store: &Store) -> Result<Option<PublicKey>, RecoveryError> {
     match store.meta(OFFICE_PUBLIC_KEY).await? {
         None => Ok(None),
         Some(b64) => serde_json::from_value(serde_json::Value::String(b64))
@@ -138,7 +138,7 @@ pub async fn office_public_key(store: &dyn Store) -> Result<Option<PublicKey>, R
 /// documentation); otherwise returns the one on record. `data` is the server's data
 /// folder; `passphrase` is used only when a key is made now.
 pub async fn ensure(
-    store: &dyn Store,
+    store: &Store,
     data: &Path,
     passphrase: Option<&str>,
 ) -> Result<RecoverySetup, RecoveryError> {
@@ -158,7 +158,7 @@ pub async fn ensure(
 }
 
 async fn ensure_wrapped(
-    store: &dyn Store,
+    store: &Store,
     passphrase: &str,
     pending: Option<String>,
 ) -> Result<RecoverySetup, RecoveryError> {
@@ -191,7 +191,7 @@ async fn ensure_wrapped(
     })
 }
 
-async fn ensure_in_file(store: &dyn Store, data: &Path) -> Result<RecoverySetup, RecoveryError> {
+async fn ensure_in_file(store: &Store, data: &Path) -> Result<RecoverySetup, RecoveryError> {
     let path = data.join(KEY_FILE);
     let io_err = |source| RecoveryError::Io {
         path: path.clone(),
@@ -244,7 +244,7 @@ async fn ensure_in_file(store: &dyn Store, data: &Path) -> Result<RecoverySetup,
 /// Unwraps the passphrase-kept private key and checks it against the public key on
 /// record: what `outreach-server recovery-key export` writes out.
 pub async fn unwrap_private_key(
-    store: &dyn Store,
+    store: &Store,
     passphrase: &str,
 ) -> Result<SecretKey, RecoveryError> {
     let Some(public_key) = office_public_key(store).await? else {
@@ -318,7 +318,7 @@ pub fn first_line(text: &str) -> &str {
         .trim_end_matches('\r')
 }
 
-async fn record_public_key(store: &dyn Store, public_key: &PublicKey) -> Result<(), RecoveryError> {
+async fn record_public_key(store: &Store, public_key: &PublicKey) -> Result<(), RecoveryError> {
     let ours = match serde_json::to_value(public_key) {
         Ok(serde_json::Value::String(b64)) => b64,
         _ => {
@@ -369,12 +369,12 @@ async fn unwrap_json(wrap: &str, passphrase: &str) -> Result<SecretKey, Recovery
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::SqliteStore;
+    use crate::store::Store;
 
     #[tokio::test]
     async fn without_a_passphrase_the_key_goes_to_a_file_once() {
         let data = tempfile::tempdir().expect("dir");
-        let store = SqliteStore::open_in(data.path()).await.expect("store");
+        let store = Store::open_sqlite(data.path()).await.expect("store");
         assert_eq!(office_public_key(&store).await.expect("read"), None);
         let first = ensure(&store, data.path(), None).await.expect("made");
         let path = data.path().join(KEY_FILE);
@@ -406,7 +406,7 @@ mod tests {
     #[tokio::test]
     async fn a_key_file_left_by_an_interrupted_start_is_used() {
         let data = tempfile::tempdir().expect("dir");
-        let store = SqliteStore::open_in(data.path()).await.expect("store");
+        let store = Store::open_sqlite(data.path()).await.expect("store");
         let left = SecretKey::generate().expect("key");
         write_key_file(&left, &data.path().join(KEY_FILE)).expect("write");
         let setup = ensure(&store, data.path(), None).await.expect("made");
@@ -434,7 +434,7 @@ mod tests {
     #[tokio::test]
     async fn a_short_passphrase_is_refused_and_nothing_is_recorded() {
         let data = tempfile::tempdir().expect("dir");
-        let store = SqliteStore::open_in(data.path()).await.expect("store");
+        let store = Store::open_sqlite(data.path()).await.expect("store");
         assert!(matches!(
             ensure(&store, data.path(), Some("short")).await,
             Err(RecoveryError::ShortPassphrase(MIN_PASSPHRASE_CHARS))

@@ -164,7 +164,7 @@ mod tests {
 
     async fn start() -> Server {
         let data = tempfile::tempdir().expect("dir");
-        let store = outreach_server::store::SqliteStore::open_in(data.path())
+        let store = outreach_server::store::Store::open_sqlite(data.path())
             .await
             .expect("store");
         let tls = outreach_server::tls::TlsMaterial::self_made(

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use outreach_keys::{KdfParams, SecretKey};
-use outreach_server::store::{Role, SqliteStore, Store};
+use outreach_server::store::{Role, Store};
 use outreach_server::{AppState, tls::TlsMaterial};
 use outreach_sync::OfficeClient;
 use outreach_sync::api::ApiError;
@@ -20,7 +20,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const PASSWORD: &str = "correct horse battery";
 
 struct Office {
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     addr: SocketAddr,
     pin: String,
     state: AppState,
@@ -29,7 +29,7 @@ struct Office {
 
 async fn office() -> Office {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in(dir.path()).await.expect("store"));
+    let store: Arc<Store> = Arc::new(Store::open_sqlite(dir.path()).await.expect("store"));
     let tls =
         TlsMaterial::self_made(&dir.path().join("tls"), &["127.0.0.1".to_owned()]).expect("cert");
     let pin = tls.spki_pin().to_owned();

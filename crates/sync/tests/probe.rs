@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use outreach_server::{AppState, store::SqliteStore};
+use outreach_server::{AppState, store::Store};
 use outreach_sync::{OfficeClient, Reachability};
 
 #[tokio::test]
 async fn a_running_server_is_reachable_and_a_closed_port_is_not() {
     let data = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open_in(data.path())
+    let store = Store::open_sqlite(data.path())
         .await
         .expect("sqlite store opens");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

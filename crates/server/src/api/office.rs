@@ -1263,7 +1263,7 @@ pub async fn report(
 ) -> Result<Json<Report>, AppError> {
     let Query(q) = query?;
     let period = period_of(&q)?;
-    let report = reports::build(&*state.store, &period, &timestamp(Utc::now())).await?;
+    let report = reports::build(&state.store, &period, &timestamp(Utc::now())).await?;
     audit(
         &state,
         &session,
@@ -1294,7 +1294,7 @@ pub async fn report_file(
         .as_deref()
         .and_then(Format::parse)
         .ok_or_else(|| unprocessable("invalid_format", "format: xlsx, csv or pdf"))?;
-    let report = reports::build(&*state.store, &period, &timestamp(Utc::now())).await?;
+    let report = reports::build(&state.store, &period, &timestamp(Utc::now())).await?;
     let bytes = tokio::task::spawn_blocking(move || reports::render(&report, format))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?

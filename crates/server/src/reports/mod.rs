@@ -227,7 +227,7 @@ pub fn parse_remarks(text: &str) -> Vec<(String, Vec<String>)> {
 }
 
 /// Reads what a report of `period` needs from the store.
-pub async fn load(store: &dyn Store, period: &Period) -> Result<ReportInputs, StoreError> {
+pub async fn load(store: &Store, period: &Period) -> Result<ReportInputs, StoreError> {
     let (from, to) = (period.from_str(), period.to_str());
     let records = store
         .latest_records(&RecordFilter {
@@ -280,7 +280,7 @@ pub async fn load(store: &dyn Store, period: &Period) -> Result<ReportInputs, St
 
 /// Reads and computes in one step.
 pub async fn build(
-    store: &dyn Store,
+    store: &Store,
     period: &Period,
     generated_at: &str,
 ) -> Result<Report, StoreError> {

@@ -1,20 +1,48 @@
-//! The office's own work in storage: trip planning, each application's stage, card
-//! batches, returned mail, and the counter and phone tallies. A second trait beside
-//! [`super::Store`] (which requires it), so each dialect keeps this SQL in a file of
-//! its own (`sqlite/office.rs`, `postgres/office.rs`).
+//! The office's view of the records: the latest version of each with its stage and
+//! planned trip, every version of one, and the stage each application is at.
 
-use async_trait::async_trait;
-use outreach_protocol::console::{CounterCase, PhoneEnquiry, Returned, ReturnedContact};
 use outreach_protocol::sync::Trip;
 
-use super::StoreError;
+use super::db::{Row, Tx, Value};
+use super::trips::{TRIP, trip_from_row};
+use super::{Store, StoreError};
 
 /// `CASE` expression ranking a stage column in the national order
-/// (received < shipped < preissue < issued), the same SQL on both databases.
-pub(crate) fn stage_rank(column: &str) -> String {
+/// (received < shipped < preissue < issued).
+fn stage_rank(column: &str) -> String {
     format!(
         "CASE {column} WHEN 'received' THEN 0 WHEN 'shipped' THEN 1 WHEN 'preissue' THEN 2 WHEN 'issued' THEN 3 ELSE 0 END"
     )
+}
+
+/// Sets a held record's stage (only forward when `forward_only`); the rows changed.
+pub(super) async fn upsert_stage(
+    tx: &mut Tx<'_>,
+    record_id: &str,
+    stage: &str,
+    by: &str,
+    now: &str,
+    forward_only: bool,
+) -> Result<u64, StoreError> {
+    let condition = if forward_only {
+        format!(
+            " WHERE {} < {}",
+            stage_rank("record_stages.stage"),
+            stage_rank("excluded.stage")
+        )
+    } else {
+        String::new()
+    };
+    tx.execute(
+        &format!(
+            "INSERT INTO record_stages (record_id, stage, changed_by, changed_at)
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM records WHERE record_id = ?1)
+             ON CONFLICT (record_id) DO UPDATE SET stage = excluded.stage, changed_by = excluded.changed_by,
+                 changed_at = excluded.changed_at{condition}"
+        ),
+        &[&record_id, &stage, &by, &now],
+    )
+    .await
 }
 
 /// One stored record version, as the office reads it.
@@ -42,6 +70,40 @@ pub struct HeldRecord {
     pub trip: Option<Trip>,
 }
 
+/// The latest version of each record, with its stage and the planned trip.
+fn held_select() -> String {
+    let trip = TRIP
+        .split(", ")
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT r.record_id, r.version, r.trip_id, r.base_version, r.amend_reason, r.created_by,
+            r.finalized_at, r.payload, COALESCE(s.stage, 'received'), {trip}
+         FROM records r
+         LEFT JOIN record_stages s ON s.record_id = r.record_id
+         LEFT JOIN trips t ON t.trip_id = r.trip_id"
+    )
+}
+
+impl HeldRecord {
+    fn from_row(r: &Row<'_>) -> Result<Self, StoreError> {
+        let planned: Option<String> = r.get(9)?;
+        Ok(HeldRecord {
+            record_id: r.get(0)?,
+            version: r.get(1)?,
+            trip_id: r.get(2)?,
+            base_version: r.get(3)?,
+            amend_reason: r.get(4)?,
+            created_by: r.get(5)?,
+            finalized_at: r.get(6)?,
+            payload: r.get(7)?,
+            stage: r.get(8)?,
+            trip: planned.map(|_| trip_from_row(r, 9)).transpose()?,
+        })
+    }
+}
+
 /// Which latest record versions to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordFilter {
@@ -58,134 +120,159 @@ pub struct RecordFilter {
     pub birth_date: Option<String>,
 }
 
-/// A card batch to store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewCardBatch {
-    /// ID.
-    pub batch_id: String,
-    /// Name.
-    pub label: String,
-    /// YYYY-MM-DD.
-    pub delivered_on: String,
-    /// Where the cards are kept.
-    pub storage: String,
-    /// 申請書ID and the matched record, if any.
-    pub cards: Vec<(String, Option<String>)>,
-    /// Staff ID.
-    pub created_by: String,
-    /// RFC 3339.
-    pub created_at: String,
+fn shift_day(day: &str, days: i64) -> String {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_or_else(
+        |_| day.to_owned(),
+        |d| {
+            (d + chrono::Duration::days(days))
+                .format("%Y-%m-%d")
+                .to_string()
+        },
+    )
 }
 
-/// A card batch as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CardBatchRow {
-    /// ID.
-    pub batch_id: String,
-    /// Name.
-    pub label: String,
-    /// YYYY-MM-DD.
-    pub delivered_on: String,
-    /// YYYY-MM-DD.
-    pub mailed_on: Option<String>,
-    /// Where the cards are kept.
-    pub storage: String,
-    /// 申請書ID and matched record, by 申請書ID.
-    pub cards: Vec<(String, Option<String>)>,
-}
-
-/// The office's work, in storage. Every change is one transaction.
-#[async_trait]
-pub trait OfficeStore: Send + Sync {
-    /// Replaces a planned trip's fields; false if there is no such trip.
-    async fn update_trip(&self, trip: &Trip, by: &str, now: &str) -> Result<bool, StoreError>;
-
-    /// Trips from `from` to `to` (YYYY-MM-DD, inclusive), by date then site.
-    async fn trips_between(&self, from: &str, to: &str) -> Result<Vec<Trip>, StoreError>;
-
+impl Store {
     /// The latest version of each record the filter keeps, by finalization time.
-    async fn latest_records(&self, filter: &RecordFilter) -> Result<Vec<HeldRecord>, StoreError>;
+    pub async fn latest_records(
+        &self,
+        filter: &RecordFilter,
+    ) -> Result<Vec<HeldRecord>, StoreError> {
+        let f = filter.clone();
+        if f.application_ids.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    let d = tx.dialect();
+                    let mut sql = format!(
+                        "{} WHERE r.version = (SELECT MAX(v.version) FROM records v WHERE v.record_id = r.record_id)",
+                        held_select()
+                    );
+                    let mut texts: Vec<String> = Vec::new();
+                    if let Some(trip) = f.trip_id {
+                        texts.push(trip);
+                        sql.push_str(&format!(" AND r.trip_id = ?{}", texts.len()));
+                    }
+                    if let Some((from, to)) = f.dates {
+                        let (wide_from, wide_to) = (shift_day(&from, -1), shift_day(&to, 2));
+                        texts.extend([from, to, wide_from, wide_to]);
+                        let n = texts.len();
+                        let trip_date = d.json_text("r.payload", &["trip", "date"]);
+                        sql.push_str(&format!(
+                            " AND ((t.trip_date >= ?{a} AND t.trip_date <= ?{b})
+                                OR ({trip_date} >= ?{a} AND {trip_date} <= ?{b})
+                                OR (r.finalized_at >= ?{c} AND r.finalized_at < ?{e}))",
+                            a = n - 3,
+                            b = n - 2,
+                            c = n - 1,
+                            e = n
+                        ));
+                    }
+                    if let Some(birth) = f.birth_date {
+                        texts.push(birth);
+                        let birth_date = d.json_text("r.payload", &["birthDate"]);
+                        sql.push_str(&format!(" AND {birth_date} = ?{}", texts.len()));
+                    }
+                    let by_id = f.application_ids.is_some();
+                    let ids = f.application_ids.unwrap_or_default();
+                    let mut params: Vec<&dyn Value> = texts.iter().map(|t| t as &dyn Value).collect();
+                    if by_id {
+                        params.push(&ids);
+                        let application_id = d.json_text("r.payload", &["applicationId"]);
+                        sql.push_str(&format!(" AND {application_id} {}", d.in_list(params.len())));
+                    }
+                    sql.push_str(" ORDER BY r.finalized_at COLLATE \"C\", r.record_id COLLATE \"C\"");
+                    tx.query(&sql, &params, HeldRecord::from_row).await
+                })
+            })
+            .await
+    }
 
     /// Every version of one record, oldest first.
-    async fn record_versions(&self, record_id: &str) -> Result<Vec<HeldRecord>, StoreError>;
+    pub async fn record_versions(&self, record_id: &str) -> Result<Vec<HeldRecord>, StoreError> {
+        let id = record_id.to_owned();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    tx.query(
+                        &format!(
+                            "{} WHERE r.record_id = ?1 ORDER BY r.version",
+                            held_select()
+                        ),
+                        &[&id],
+                        HeldRecord::from_row,
+                    )
+                    .await
+                })
+            })
+            .await
+    }
 
     /// The photos of one record version: (role, sha256, held).
-    async fn record_photos(
+    pub async fn record_photos(
         &self,
         record_id: &str,
         version: i64,
-    ) -> Result<Vec<(String, String, bool)>, StoreError>;
+    ) -> Result<Vec<(String, String, bool)>, StoreError> {
+        let id = record_id.to_owned();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    tx.query(
+                        "SELECT rp.role, rp.sha256, EXISTS (SELECT 1 FROM photos p WHERE p.sha256 = rp.sha256)
+                         FROM record_photos rp WHERE rp.record_id = ?1 AND rp.version = ?2
+                         ORDER BY rp.role COLLATE \"C\"",
+                        &[&id, &version],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .await
+                })
+            })
+            .await
+    }
 
     /// Sets a record's stage; false if no such record is held.
-    async fn set_stage(
+    pub async fn set_stage(
         &self,
         record_id: &str,
         stage: &str,
         by: &str,
         now: &str,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<bool, StoreError> {
+        let args = [record_id, stage, by, now].map(str::to_owned);
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let [id, stage, by, now] = &args;
+                    Ok(upsert_stage(tx, id, stage, by, now, false).await? > 0)
+                })
+            })
+            .await
+    }
 
     /// Moves records forward to `stage` (never back: a record already there or further
     /// keeps its stage); returns how many moved. Used when cards arrive (発送) and are
     /// mailed (交付前設定).
-    async fn advance_stages(
+    pub async fn advance_stages(
         &self,
         record_ids: &[String],
         stage: &str,
         by: &str,
         now: &str,
-    ) -> Result<u64, StoreError>;
-
-    /// Stores a batch with its cards, all or nothing. `Err` lists the 申請書IDs that
-    /// arrived in an earlier batch already (then nothing is stored).
-    async fn insert_card_batch(
-        &self,
-        batch: &NewCardBatch,
-    ) -> Result<Result<(), Vec<String>>, StoreError>;
-
-    /// Every batch, newest delivery first.
-    async fn card_batches(&self) -> Result<Vec<CardBatchRow>, StoreError>;
-
-    /// Marks a batch mailed; false if no such batch.
-    async fn set_batch_mailed(&self, batch_id: &str, mailed_on: &str) -> Result<bool, StoreError>;
-
-    /// Stores a returned card (its contacts empty).
-    async fn insert_returned(&self, r: &Returned, by: &str, now: &str) -> Result<(), StoreError>;
-
-    /// Adds a phone contact; false if no such returned card.
-    async fn add_returned_contact(
-        &self,
-        returned_id: &str,
-        contact: &ReturnedContact,
-    ) -> Result<bool, StoreError>;
-
-    /// Resolves a returned card; false if no such returned card.
-    async fn resolve_returned(
-        &self,
-        returned_id: &str,
-        resolution: &str,
-        resolved_on: &str,
-    ) -> Result<bool, StoreError>;
-
-    /// Returned cards (with contacts), newest first; only those returned in `[from, to]`
-    /// when given.
-    async fn returned(&self, dates: Option<(&str, &str)>) -> Result<Vec<Returned>, StoreError>;
-
-    /// Stores counted counter cases.
-    async fn insert_counter_case(&self, c: &CounterCase, now: &str) -> Result<(), StoreError>;
-
-    /// Stores a phone enquiry.
-    async fn insert_phone_enquiry(&self, p: &PhoneEnquiry, now: &str) -> Result<(), StoreError>;
-
-    /// Deletes a counter case entered by mistake; false if there was none.
-    async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError>;
-
-    /// Deletes a phone enquiry entered by mistake; false if there was none.
-    async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError>;
-
-    /// Counter cases on `[from, to]`, by date then entry.
-    async fn counter_cases(&self, from: &str, to: &str) -> Result<Vec<CounterCase>, StoreError>;
-
-    /// Phone enquiries on `[from, to]`, by date then entry.
-    async fn phone_enquiries(&self, from: &str, to: &str) -> Result<Vec<PhoneEnquiry>, StoreError>;
+    ) -> Result<u64, StoreError> {
+        let ids = record_ids.to_vec();
+        let [stage, by, now] = [stage, by, now].map(str::to_owned);
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let mut moved = 0;
+                    for id in &ids {
+                        moved += upsert_stage(tx, id, &stage, &by, &now, true).await?;
+                    }
+                    Ok(moved)
+                })
+            })
+            .await
+    }
 }

@@ -1,15 +1,20 @@
 //! Counter pickup in storage: printed notices, the office's settings, slot counts and
-//! bookings. A third trait beside [`super::Store`] (which requires it), with each
-//! dialect's SQL in its own file (`sqlite/pickup.rs`, `postgres/pickup.rs`).
+//! bookings.
 //!
 //! Every change is one transaction, and the checks that must hold under concurrent
 //! staff (a slot's capacity, one open booking per card) are decided by the database in
-//! that transaction, never by a read before it.
+//! that transaction, never by a read before it: the slot's count is raised by one
+//! conditional upsert (`... DO UPDATE ... WHERE booked < capacity`), which on
+//! PostgreSQL takes the slot row's lock and re-reads it, so the last place goes to one
+//! of two staff booking at once; and each booking first locks its card's arrival row,
+//! so the same resident cannot get two open bookings either.
 
-use async_trait::async_trait;
 use outreach_protocol::console::PhoneEnquiry;
 
-use super::StoreError;
+use super::db::{Row, Tx};
+use super::office::upsert_stage;
+use super::tally::insert_enquiry;
+use super::{Store, StoreError};
 
 /// A printed notice as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +74,7 @@ pub struct CardPlaceRow {
 }
 
 /// Columns of [`BookingRow`], in its order.
-pub(crate) const BOOKING_COLUMNS: &str = "booking_id, application_id, record_id, slot_date, slot_time, status, moved_from, booked_by, booked_at, closed_on, follow_up";
+const BOOKING_COLUMNS: &str = "booking_id, application_id, record_id, slot_date, slot_time, status, moved_from, booked_by, booked_at, closed_on, follow_up";
 
 /// A booking to make.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,103 +110,474 @@ pub enum Booked {
     NotOpen,
 }
 
-/// Counter pickup in storage.
-#[async_trait]
-pub trait PickupStore: Send + Sync {
+impl BookingRow {
+    fn from_row(r: &Row<'_>) -> Result<Self, StoreError> {
+        Ok(BookingRow {
+            booking_id: r.get(0)?,
+            application_id: r.get(1)?,
+            record_id: r.get(2)?,
+            slot_date: r.get(3)?,
+            slot_time: r.get(4)?,
+            status: r.get(5)?,
+            moved_from: r.get(6)?,
+            booked_by: r.get(7)?,
+            booked_at: r.get(8)?,
+            closed_on: r.get(9)?,
+            follow_up: r.get(10)?,
+        })
+    }
+}
+
+/// One booking, locked until the end of the transaction when `lock` (PostgreSQL).
+async fn booking(tx: &mut Tx<'_>, id: &str, lock: bool) -> Result<Option<BookingRow>, StoreError> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    tx.query_opt(
+        &format!("SELECT {BOOKING_COLUMNS} FROM pickup_bookings WHERE booking_id = ?1{lock}"),
+        &[&id],
+        BookingRow::from_row,
+    )
+    .await
+}
+
+async fn bookings_where(
+    tx: &mut Tx<'_>,
+    condition: &str,
+    params: &[&dyn super::db::Value],
+) -> Result<Vec<BookingRow>, StoreError> {
+    tx.query(
+        &format!("SELECT {BOOKING_COLUMNS} FROM pickup_bookings WHERE {condition}"),
+        params,
+        BookingRow::from_row,
+    )
+    .await
+}
+
+async fn free_place(tx: &mut Tx<'_>, date: &str, time: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE pickup_slots SET booked = booked - 1 WHERE slot_date = ?1 AND slot_time = ?2 AND booked > 0",
+        &[&date, &time],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn count_call(
+    tx: &mut Tx<'_>,
+    call: Option<&PhoneEnquiry>,
+    now: &str,
+) -> Result<(), StoreError> {
+    match call {
+        Some(p) => insert_enquiry(tx, p, now).await,
+        None => Ok(()),
+    }
+}
+
+impl Store {
     /// A setting's JSON, if the office ever stored one.
-    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    tx.query_opt(
+                        "SELECT value FROM office_settings WHERE key = ?1",
+                        &[&key],
+                        |r| r.get(0),
+                    )
+                    .await
+                })
+            })
+            .await
+    }
 
     /// Stores a setting's JSON.
-    async fn put_setting(
+    pub async fn put_setting(
         &self,
         key: &str,
         value: &str,
         by: &str,
         now: &str,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        let args = [key, value, by, now].map(str::to_owned);
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let [key, value, by, now] = &args;
+                    tx.execute(
+                        "INSERT INTO office_settings (key, value, changed_by, changed_at) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, changed_by = excluded.changed_by,
+                             changed_at = excluded.changed_at",
+                        &[key, value, by, now],
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
 
     /// Marks notices printed on `sent_on` (a notice printed before keeps its first
     /// day and counts one more print), and moves their records forward to 交付前設定:
     /// the city sets up a card before it calls the resident in. One transaction.
-    async fn mark_notices(
+    pub async fn mark_notices(
         &self,
         notices: &[NoticeRow],
         by: &str,
         now: &str,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        let (notices, by, now) = (notices.to_vec(), by.to_owned(), now.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    for n in &notices {
+                        tx.execute(
+                            "INSERT INTO pickup_notices (application_id, batch_id, record_id, sent_on, prints, printed_by, printed_at)
+                             VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6)
+                             ON CONFLICT (application_id) DO UPDATE SET prints = pickup_notices.prints + 1,
+                                 printed_by = excluded.printed_by, printed_at = excluded.printed_at",
+                            &[&n.application_id, &n.batch_id, &n.record_id, &n.sent_on, &by, &now],
+                        )
+                        .await?;
+                        upsert_stage(tx, &n.record_id, "preissue", &by, &now, true).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
 
     /// Notices of these cards.
-    async fn notices(&self, application_ids: &[String]) -> Result<Vec<NoticeRow>, StoreError>;
+    pub async fn notices(&self, application_ids: &[String]) -> Result<Vec<NoticeRow>, StoreError> {
+        let ids = application_ids.to_vec();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    let sql = format!(
+                        "SELECT application_id, batch_id, record_id, sent_on, prints FROM pickup_notices
+                         WHERE application_id {} ORDER BY application_id COLLATE \"C\"",
+                        tx.dialect().in_list(1)
+                    );
+                    tx.query(&sql, &[&ids], |r| {
+                        Ok(NoticeRow {
+                            application_id: r.get(0)?,
+                            batch_id: r.get(1)?,
+                            record_id: r.get(2)?,
+                            sent_on: r.get(3)?,
+                            prints: r.get(4)?,
+                        })
+                    })
+                    .await
+                })
+            })
+            .await
+    }
 
-    /// Where these cards are: 申請書ID → (batch ID, label, delivered on, storage, the
-    /// card's number in its batch by 申請書ID from 1). Cards not arrived are absent.
-    async fn card_places(
+    /// Where these cards are: 申請書ID → their batch and their number in it (by
+    /// 申請書ID from 1). Cards not arrived are absent.
+    pub async fn card_places(
         &self,
         application_ids: &[String],
-    ) -> Result<Vec<(String, CardPlaceRow)>, StoreError>;
+    ) -> Result<Vec<(String, CardPlaceRow)>, StoreError> {
+        let ids = application_ids.to_vec();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    let sql = format!(
+                        "SELECT a.application_id, b.batch_id, b.label, b.delivered_on, b.storage,
+                             (SELECT COUNT(*) FROM card_arrivals x WHERE x.batch_id = a.batch_id
+                                 AND x.application_id COLLATE \"C\" <= a.application_id COLLATE \"C\")
+                         FROM card_arrivals a JOIN card_batches b ON b.batch_id = a.batch_id
+                         WHERE a.application_id {}",
+                        tx.dialect().in_list(1)
+                    );
+                    tx.query(&sql, &[&ids], |r| {
+                        Ok((
+                            r.get(0)?,
+                            CardPlaceRow {
+                                batch_id: r.get(1)?,
+                                label: r.get(2)?,
+                                delivered_on: r.get(3)?,
+                                storage: r.get(4)?,
+                                number: r.get(5)?,
+                            },
+                        ))
+                    })
+                    .await
+                })
+            })
+            .await
+    }
 
     /// The arrival of one card: (batch ID, matched record).
-    async fn card_arrival(
+    pub async fn card_arrival(
         &self,
         application_id: &str,
-    ) -> Result<Option<(String, Option<String>)>, StoreError>;
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        let id = application_id.to_owned();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    tx.query_opt(
+                        "SELECT batch_id, record_id FROM card_arrivals WHERE application_id = ?1",
+                        &[&id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .await
+                })
+            })
+            .await
+    }
 
     /// Books a place, or moves the open booking `replaces` to a new slot: the new
     /// slot's count rises only while below capacity, the old one's falls, the old
     /// booking becomes `moved`, and the phone call is counted, all in one transaction.
-    async fn book(
+    pub async fn book(
         &self,
         new: &NewBooking,
         replaces: Option<&str>,
         call: Option<&PhoneEnquiry>,
-    ) -> Result<Booked, StoreError>;
+    ) -> Result<Booked, StoreError> {
+        let (b, replaces, call) = (new.clone(), replaces.map(str::to_owned), call.cloned());
+        let outcome = self
+            .db
+            .attempt(move |tx| {
+                Box::pin(async move {
+                    // One booking at a time per card: the check for an open booking below
+                    // then sees any booking another transaction made for it.
+                    tx.query_opt(
+                        "SELECT 1 FROM card_arrivals WHERE application_id = ?1 FOR UPDATE",
+                        &[&b.application_id],
+                        |_| Ok(()),
+                    )
+                    .await?;
+                    let open = bookings_where(tx, "application_id = ?1 AND status = 'booked'", &[&b.application_id])
+                        .await?
+                        .pop();
+                    match (replaces.as_deref(), open) {
+                        (None, Some(open)) => return Ok(Err(Booked::AlreadyBooked(open))),
+                        (Some(id), Some(open)) if open.booking_id == id => {
+                            tx.execute(
+                                "UPDATE pickup_bookings SET status = 'moved', closed_by = ?2, closed_at = ?3 WHERE booking_id = ?1",
+                                &[&id, &b.by, &b.at],
+                            )
+                            .await?;
+                            free_place(tx, &open.slot_date, &open.slot_time).await?;
+                        }
+                        (Some(_), _) => return Ok(Err(Booked::NotOpen)),
+                        (None, None) => {}
+                    }
+                    let placed = tx
+                        .query_opt(
+                            "INSERT INTO pickup_slots (slot_date, slot_time, booked) VALUES (?1, ?2, 1)
+                             ON CONFLICT (slot_date, slot_time) DO UPDATE SET booked = pickup_slots.booked + 1
+                             WHERE pickup_slots.booked < ?3
+                             RETURNING booked",
+                            &[&b.slot_date, &b.slot_time, &b.capacity],
+                            |r| r.get::<i64>(0),
+                        )
+                        .await?;
+                    if placed.is_none() {
+                        // Declining rolls the move back too.
+                        return Ok(Err(Booked::SlotFull));
+                    }
+                    tx.execute(
+                        "INSERT INTO pickup_bookings (booking_id, application_id, record_id, slot_date, slot_time, status,
+                             moved_from, booked_by, booked_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 'booked', ?6, ?7, ?8)",
+                        &[&b.booking_id, &b.application_id, &b.record_id, &b.slot_date, &b.slot_time, &replaces, &b.by, &b.at],
+                    )
+                    .await?;
+                    count_call(tx, call.as_ref(), &b.at).await?;
+                    let row = booking(tx, &b.booking_id, false).await?.ok_or(StoreError::NoRow)?;
+                    Ok(Ok(Booked::Booked(row)))
+                })
+            })
+            .await?;
+        Ok(outcome.unwrap_or_else(|declined| declined))
+    }
 
     /// Cancels an open booking (its place is freed) and counts the call; `None` if
     /// it is not open.
-    async fn cancel_booking(
+    pub async fn cancel_booking(
         &self,
         booking_id: &str,
         by: &str,
         now: &str,
         call: Option<&PhoneEnquiry>,
-    ) -> Result<Option<BookingRow>, StoreError>;
+    ) -> Result<Option<BookingRow>, StoreError> {
+        let [id, by, now] = [booking_id, by, now].map(str::to_owned);
+        let call = call.cloned();
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let Some(open) = booking(tx, &id, true).await?.filter(|b| b.status == "booked") else {
+                        return Ok(None);
+                    };
+                    tx.execute(
+                        "UPDATE pickup_bookings SET status = 'cancelled', closed_by = ?2, closed_at = ?3 WHERE booking_id = ?1",
+                        &[&id, &by, &now],
+                    )
+                    .await?;
+                    free_place(tx, &open.slot_date, &open.slot_time).await?;
+                    count_call(tx, call.as_ref(), &now).await?;
+                    booking(tx, &id, false).await
+                })
+            })
+            .await
+    }
 
     /// Closes a booking as `issued` (交付: in the same transaction the record's stage
     /// becomes `issued` and an open 返戻物 of the card is resolved `collected`) or
-    /// `no_show`; a no-show can still become `issued`. `None`
-    /// if the booking is in no state to close so.
-    async fn close_booking(
+    /// `no_show`; a no-show can still become `issued`. `None` if the booking is in no
+    /// state to close so.
+    pub async fn close_booking(
         &self,
         booking_id: &str,
         status: &str,
         on: &str,
         by: &str,
         now: &str,
-    ) -> Result<Option<BookingRow>, StoreError>;
+    ) -> Result<Option<BookingRow>, StoreError> {
+        let [id, status, on, by, now] = [booking_id, status, on, by, now].map(str::to_owned);
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let allowed: &[&str] = if status == "issued" { &["booked", "no_show"] } else { &["booked"] };
+                    let Some(b) = booking(tx, &id, true)
+                        .await?
+                        .filter(|b| allowed.contains(&b.status.as_str()))
+                    else {
+                        return Ok(None);
+                    };
+                    tx.execute(
+                        "UPDATE pickup_bookings SET status = ?2, closed_on = ?3, closed_by = ?4, closed_at = ?5 WHERE booking_id = ?1",
+                        &[&id, &status, &on, &by, &now],
+                    )
+                    .await?;
+                    if status == "issued" {
+                        upsert_stage(tx, &b.record_id, "issued", &by, &now, false).await?;
+                        // A card that came back by mail and is now collected closes its 返戻物.
+                        tx.execute(
+                            "UPDATE returned_mail SET resolution = 'collected', resolved_on = ?2
+                             WHERE application_id = ?1 AND resolution IS NULL",
+                            &[&b.application_id, &on],
+                        )
+                        .await?;
+                    }
+                    booking(tx, &id, false).await
+                })
+            })
+            .await
+    }
 
     /// Writes the follow-up note of a no-show; false if it is not a no-show.
-    async fn follow_up(&self, booking_id: &str, note: &str) -> Result<bool, StoreError>;
+    pub async fn follow_up(&self, booking_id: &str, note: &str) -> Result<bool, StoreError> {
+        let [id, note] = [booking_id, note].map(str::to_owned);
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    Ok(tx
+                        .execute(
+                            "UPDATE pickup_bookings SET follow_up = ?2 WHERE booking_id = ?1 AND status = 'no_show'",
+                            &[&id, &note],
+                        )
+                        .await?
+                        > 0)
+                })
+            })
+            .await
+    }
 
     /// One booking.
-    async fn booking(&self, booking_id: &str) -> Result<Option<BookingRow>, StoreError>;
+    pub async fn booking(&self, booking_id: &str) -> Result<Option<BookingRow>, StoreError> {
+        let id = booking_id.to_owned();
+        self.db
+            .read(move |tx| Box::pin(async move { booking(tx, &id, false).await }))
+            .await
+    }
 
     /// Every booking of these cards, newest first.
-    async fn bookings_of(&self, application_ids: &[String]) -> Result<Vec<BookingRow>, StoreError>;
+    pub async fn bookings_of(
+        &self,
+        application_ids: &[String],
+    ) -> Result<Vec<BookingRow>, StoreError> {
+        let ids = application_ids.to_vec();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    let condition = format!(
+                        "application_id {} ORDER BY booked_at COLLATE \"C\" DESC, booking_id COLLATE \"C\" DESC",
+                        tx.dialect().in_list(1)
+                    );
+                    bookings_where(tx, &condition, &[&ids]).await
+                })
+            })
+            .await
+    }
 
     /// Bookings whose slot is on `[from, to]`, by date and time.
-    async fn bookings_between(&self, from: &str, to: &str) -> Result<Vec<BookingRow>, StoreError>;
+    pub async fn bookings_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<BookingRow>, StoreError> {
+        self.bookings_on(
+            "slot_date >= ?1 AND slot_date <= ?2
+             ORDER BY slot_date COLLATE \"C\", slot_time COLLATE \"C\", booked_at COLLATE \"C\"",
+            from,
+            to,
+        )
+        .await
+    }
 
     /// Bookings closed (交付 or 来庁なし) on `[from, to]`.
-    async fn bookings_closed_between(
+    pub async fn bookings_closed_between(
         &self,
         from: &str,
         to: &str,
-    ) -> Result<Vec<BookingRow>, StoreError>;
+    ) -> Result<Vec<BookingRow>, StoreError> {
+        self.bookings_on(
+            "closed_on >= ?1 AND closed_on <= ?2 AND status IN ('issued', 'no_show')
+             ORDER BY closed_on COLLATE \"C\", slot_time COLLATE \"C\", booking_id COLLATE \"C\"",
+            from,
+            to,
+        )
+        .await
+    }
+
+    async fn bookings_on(
+        &self,
+        condition: &'static str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<BookingRow>, StoreError> {
+        let [from, to] = [from, to].map(str::to_owned);
+        self.db
+            .read(move |tx| {
+                Box::pin(async move { bookings_where(tx, condition, &[&from, &to]).await })
+            })
+            .await
+    }
 
     /// Booked places per slot on `[from, to]`: (date, time, booked).
-    async fn slot_counts(
+    pub async fn slot_counts(
         &self,
         from: &str,
         to: &str,
-    ) -> Result<Vec<(String, String, i64)>, StoreError>;
+    ) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let [from, to] = [from, to].map(str::to_owned);
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    tx.query(
+                        "SELECT slot_date, slot_time, booked FROM pickup_slots WHERE slot_date >= ?1 AND slot_date <= ?2
+                         ORDER BY slot_date COLLATE \"C\", slot_time COLLATE \"C\"",
+                        &[&from, &to],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .await
+                })
+            })
+            .await
+    }
 }

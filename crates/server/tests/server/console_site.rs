@@ -2,7 +2,7 @@
 //! console page and its assets, and nothing at all without the option.
 
 use outreach_server::AppState;
-use outreach_server::store::SqliteStore;
+use outreach_server::store::Store;
 
 async fn serve(
     console_dir: Option<std::path::PathBuf>,
@@ -12,7 +12,7 @@ async fn serve(
     tempfile::TempDir,
 ) {
     let data = tempfile::tempdir().expect("temp dir");
-    let store = std::sync::Arc::new(SqliteStore::open_in(data.path()).await.expect("store"));
+    let store = std::sync::Arc::new(Store::open_sqlite(data.path()).await.expect("store"));
     let mut state = AppState::new(store, outreach_keys::KdfParams::FOR_TESTS);
     state.console_dir = console_dir;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -809,7 +809,7 @@ async fn many_clients_at_once_never_overbook_a_slot() {
 async fn concurrent_bookings_on_the_store_never_pass_capacity() {
     for storage in Storage::all() {
         let target = storage.fresh_target().await;
-        let store: Arc<dyn Store> = target.open().await;
+        let store: Arc<Store> = target.open().await;
         let ids: Vec<String> = (1..=41).map(app_id).collect();
         store
             .insert_card_batch(&NewCardBatch {

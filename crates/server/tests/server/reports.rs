@@ -70,7 +70,7 @@ pub struct Seeded {
 /// Two trips on [`DAY`] (受付 at one site, サポート at another), records from a
 /// tablet, an amendment, counter cases, phone enquiries, a returned card and a
 /// delivered batch.
-pub async fn seed(store: &dyn Store) -> Seeded {
+pub async fn seed(store: &Store) -> Seeded {
     let now = timestamp(chrono::Utc::now());
     store
         .create_enrolment(&NewEnrolment {
@@ -303,7 +303,7 @@ async fn daily_and_monthly_reports_read_back_with_the_seeded_counts() {
         let target = storage.fresh_target().await;
         let seeded = {
             let store = target.open().await;
-            seed(&*store).await
+            seed(&store).await
         };
         let dir = tempfile::tempdir().expect("temp dir");
 
@@ -491,7 +491,7 @@ async fn the_completion_report_carries_the_period_figures_and_the_remarks() {
         let target = storage.fresh_target().await;
         {
             let store = target.open().await;
-            seed(&*store).await;
+            seed(&store).await;
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let remarks = dir.path().join("remarks.txt");
@@ -575,7 +575,7 @@ async fn report_figures_for_a_month_of_work() {
     use outreach_server::reports::{self, Format, Period};
     let target = Storage::Sqlite.fresh_target().await;
     let store = target.open().await;
-    seed(&*store).await;
+    seed(&store).await;
     let sites = [
         "株式会社スバル太田工場",
         "太田市役所前テント",
@@ -667,7 +667,7 @@ async fn report_figures_for_a_month_of_work() {
         Period::completion("2026-04-01", "2027-03-31").expect("contract"),
     ] {
         let started = std::time::Instant::now();
-        let report = reports::build(&*store, &period, "2026-12-01T00:00:00.000Z")
+        let report = reports::build(&store, &period, "2026-12-01T00:00:00.000Z")
             .await
             .expect("report");
         let read = started.elapsed();

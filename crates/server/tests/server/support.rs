@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use outreach_protocol::StorageKind;
 use outreach_server::AppState;
-use outreach_server::store::{PostgresStore, SqliteStore, Store};
+use outreach_server::store::Store;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A storage the tests run against.
@@ -59,15 +59,13 @@ pub enum Target {
 }
 
 impl Target {
-    pub async fn open(&self) -> Arc<dyn Store> {
+    pub async fn open(&self) -> Arc<Store> {
         match self {
-            Target::Sqlite(dir) => Arc::new(
-                SqliteStore::open_in(dir.path())
-                    .await
-                    .expect("sqlite opens"),
-            ),
+            Target::Sqlite(dir) => {
+                Arc::new(Store::open_sqlite(dir.path()).await.expect("sqlite opens"))
+            }
             Target::Postgres(url, _) => Arc::new(
-                PostgresStore::connect(url)
+                Store::connect_postgres(url)
                     .await
                     .expect("postgres connects"),
             ),
@@ -139,7 +137,7 @@ async fn fresh_postgres_database() -> String {
 pub struct TestServer {
     pub addr: SocketAddr,
     /// The server's database, for setting up and checking what a test needs.
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     _target: Target,

@@ -210,7 +210,7 @@ async fn without_a_passphrase_first_start_writes_the_recovery_key_file() {
         #[cfg(unix)]
         assert_eq!(mode(&key_file), 0o600, "{storage:?}: owner-only");
         assert_eq!(
-            outreach_server::recovery::office_public_key(&*store)
+            outreach_server::recovery::office_public_key(&store)
                 .await
                 .expect("meta"),
             Some(key.public_key()),
@@ -228,7 +228,7 @@ async fn without_a_passphrase_first_start_writes_the_recovery_key_file() {
         read_announcement(&mut again).await;
         stop_binary(again).await;
         assert_eq!(
-            outreach_server::recovery::office_public_key(&*store)
+            outreach_server::recovery::office_public_key(&store)
                 .await
                 .expect("meta"),
             Some(key.public_key())
@@ -282,7 +282,7 @@ async fn with_a_passphrase_only_the_wrap_is_stored_and_export_needs_the_passphra
         let store = target.open().await;
         let wrap = store.meta(OFFICE_RECOVERY_WRAP).await.expect("meta");
         assert!(wrap.is_some(), "{storage:?}: the wrap is stored");
-        let public_key = outreach_server::recovery::office_public_key(&*store)
+        let public_key = outreach_server::recovery::office_public_key(&store)
             .await
             .expect("meta")
             .expect("the public key is on record");
@@ -367,7 +367,7 @@ async fn staff_add_on_a_new_office_makes_the_recovery_key_with_the_env_passphras
     read_announcement(&mut server).await;
     stop_binary(server).await;
     let store = target.open().await;
-    let public_key = outreach_server::recovery::office_public_key(&*store)
+    let public_key = outreach_server::recovery::office_public_key(&store)
         .await
         .expect("meta")
         .expect("made by staff add");

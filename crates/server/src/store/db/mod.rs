@@ -1,0 +1,255 @@
+//! The seam beneath the store: one database handle over two drivers, so every
+//! statement and every unit of work above it is written once.
+//!
+//! SQL is written with `?N` placeholders, exact in SQLite; the PostgreSQL driver
+//! rewrites them to `$N` once per statement text. A unit of work is a closure handed a
+//! [`Tx`]: on SQLite it runs on the one writer thread (or a read-only connection beside
+//! it), on PostgreSQL on a pooled connection. The few places where the dialects differ
+//! are [`Dialect`] helpers.
+
+mod postgres;
+mod sqlite;
+mod value;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+use outreach_protocol::StorageKind;
+
+pub use postgres::PgDb;
+pub use sqlite::SqliteDb;
+pub use value::{Column, Param, Row, Value};
+
+use super::StoreError;
+
+/// The future a unit of work returns; it borrows the transaction it was handed.
+pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 't>>;
+
+/// Which SQL dialect a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Embedded SQLite (SQLCipher's build of it).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Dialect {
+    /// `col` read as JSON, then the text at `path` (`["trip", "date"]`), or NULL.
+    pub fn json_text(self, col: &str, path: &[&str]) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_extract({col}, '$.{}')", path.join(".")),
+            Dialect::Postgres => format!("(CAST({col} AS jsonb) #>> '{{{}}}')", path.join(",")),
+        }
+    }
+
+    /// `IN` the text list bound at placeholder `?n` (a [`Param::TextList`]).
+    pub fn in_list(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("IN (SELECT value FROM json_each(?{n}))"),
+            Dialect::Postgres => format!("= ANY(?{n})"),
+        }
+    }
+
+    /// A table `alias (key, value)` of the elements of the JSON array bound as text at
+    /// `?n`, `key` counting from 0 (SQLite) or 1 (PostgreSQL): order by it, never
+    /// compare it.
+    pub fn json_rows(self, n: usize, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_each(?{n}) AS {alias}"),
+            Dialect::Postgres => format!(
+                "jsonb_array_elements(CAST(?{n} AS jsonb)) WITH ORDINALITY AS {alias} (value, key)"
+            ),
+        }
+    }
+
+    /// The storage kind reported to clients.
+    pub fn kind(self) -> StorageKind {
+        match self {
+            Dialect::Sqlite => StorageKind::Sqlite,
+            Dialect::Postgres => StorageKind::Postgres,
+        }
+    }
+}
+
+/// A database handle: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub enum Db {
+    /// Embedded SQLite: one writer thread, read-only connections beside it.
+    Sqlite(SqliteDb),
+    /// PostgreSQL: a connection pool.
+    Postgres(PgDb),
+}
+
+impl Db {
+    /// Opens (or creates) `data/outreach.db`, the folder owner-only.
+    pub async fn open_sqlite(data: &Path) -> Result<Db, StoreError> {
+        Ok(Db::Sqlite(SqliteDb::open(data).await?))
+    }
+
+    /// Connects to PostgreSQL.
+    pub fn connect_postgres(config: tokio_postgres::Config) -> Result<Db, StoreError> {
+        Ok(Db::Postgres(PgDb::connect(config)?))
+    }
+
+    /// Which dialect this database speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite file, if this is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        match self {
+            Db::Sqlite(db) => Some(db.path().to_path_buf()),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Runs `work` as one transaction: all of it is committed, durably, before the
+    /// result is returned, or none of it is (an `Err` rolls back). On SQLite the
+    /// writer thread commits several units of work together (group commit), each
+    /// inside its own savepoint, so one failing leaves the others untouched.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
+    {
+        self.write_if(work, |_| true).await
+    }
+
+    /// Like [`Db::write`] for a unit of work that may decline: an `Ok(Err(u))` is
+    /// rolled back like an error, and `u` (why it declined: a slot full, a conflicting
+    /// version) is returned.
+    pub async fn attempt<T, U, F>(&self, work: F) -> Result<Result<T, U>, StoreError>
+    where
+        T: Send + 'static,
+        U: Send + 'static,
+        F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, Result<T, U>> + Send + 'static,
+    {
+        self.write_if(work, Result::is_ok).await
+    }
+
+    async fn write_if<T, F>(&self, work: F, keep: fn(&T) -> bool) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite(db) => db.write(work, keep).await,
+            Db::Postgres(db) => db.write(work, keep).await,
+        }
+    }
+
+    /// Runs `work` on a connection that only reads: on SQLite a read-only connection
+    /// beside the writer, so reads never queue behind a commit.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
+    {
+        match self {
+            Db::Sqlite(db) => db.read(work).await,
+            Db::Postgres(db) => db.read(work).await,
+        }
+    }
+}
+
+/// A connection inside a unit of work. Its methods take `&mut self` so that a unit
+/// of work's future stays `Send` whichever driver runs it.
+pub enum Tx<'c> {
+    /// SQLite: the writer's connection inside a savepoint, or a read-only one.
+    Sqlite(&'c mut rusqlite::Connection),
+    /// PostgreSQL: a transaction, or a plain pooled client for reads.
+    Postgres(postgres::PgConn<'c>),
+}
+
+impl Tx<'_> {
+    /// Which dialect this connection speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs one statement; returns the rows it changed. A unique key already taken is
+    /// [`StoreError::Conflict`] on both databases.
+    pub async fn execute(&mut self, sql: &str, params: &[&dyn Value]) -> Result<u64, StoreError> {
+        match self {
+            Tx::Sqlite(c) => sqlite::execute(c, sql, params),
+            Tx::Postgres(c) => c.execute(sql, params).await,
+        }
+    }
+
+    /// Runs statements without parameters (DDL, migrations).
+    pub async fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Tx::Postgres(c) => c.batch(sql).await,
+        }
+    }
+
+    /// Every row of a query, each mapped by `map`.
+    pub async fn query<T>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Value],
+        mut map: impl FnMut(&Row<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<Vec<T>, StoreError> {
+        match self {
+            Tx::Sqlite(c) => sqlite::query(c, sql, params, &mut map),
+            Tx::Postgres(c) => {
+                let rows = c.query(sql, params).await?;
+                rows.iter().map(|r| map(&Row::Postgres(r))).collect()
+            }
+        }
+    }
+
+    /// The first row of a query, if any.
+    pub async fn query_opt<T>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Value],
+        map: impl FnOnce(&Row<'_>) -> Result<T, StoreError> + Send,
+    ) -> Result<Option<T>, StoreError> {
+        let mut map = Some(map);
+        let mut rows = self
+            .query(sql, params, |r| match map.take() {
+                Some(f) => f(r).map(Some),
+                None => Ok(None),
+            })
+            .await?;
+        Ok(if rows.is_empty() {
+            None
+        } else {
+            rows.swap_remove(0)
+        })
+    }
+
+    /// The one value of a query that always returns a row (`SELECT COUNT(*) …`).
+    pub async fn value<T: Column>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Value],
+    ) -> Result<T, StoreError> {
+        self.query_opt(sql, params, |r| r.get(0))
+            .await?
+            .ok_or(StoreError::NoRow)
+    }
+
+    /// Takes a table's lock until the end of the transaction, where the database has
+    /// table locks (PostgreSQL); SQLite's single writer already excludes the others.
+    pub async fn lock_table(&mut self, table: &str) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(_) => Ok(()),
+            Tx::Postgres(c) => {
+                c.batch(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+                    .await
+            }
+        }
+    }
+}

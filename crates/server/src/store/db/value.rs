@@ -1,0 +1,250 @@
+//! Parameters and columns in one vocabulary for both drivers.
+//!
+//! A [`Param`] is bound by whichever driver runs the statement: rusqlite takes it as it
+//! is; for PostgreSQL it adapts to the type the server inferred for the placeholder
+//! (an integer to `int4` or `int8`, a text to `text` or `jsonb`), so one statement text
+//! serves both.
+
+use bytes::{BufMut, BytesMut};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+
+use crate::store::StoreError;
+
+/// One bound parameter.
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A boolean (an integer 0/1 in SQLite).
+    Bool(bool),
+    /// Text.
+    Text(&'a str),
+    /// Bytes.
+    Blob(&'a [u8]),
+    /// A list of texts, for [`super::Dialect::in_list`]: a `text[]` on PostgreSQL, a
+    /// JSON array in SQLite.
+    TextList(&'a [String]),
+}
+
+/// What can be bound as a parameter.
+pub trait Value: Sync {
+    /// This value as a parameter.
+    fn param(&self) -> Param<'_>;
+}
+
+impl Value for i64 {
+    fn param(&self) -> Param<'_> {
+        Param::Int(*self)
+    }
+}
+
+impl Value for i32 {
+    fn param(&self) -> Param<'_> {
+        Param::Int(i64::from(*self))
+    }
+}
+
+impl Value for u32 {
+    fn param(&self) -> Param<'_> {
+        Param::Int(i64::from(*self))
+    }
+}
+
+impl Value for bool {
+    fn param(&self) -> Param<'_> {
+        Param::Bool(*self)
+    }
+}
+
+impl Value for str {
+    fn param(&self) -> Param<'_> {
+        Param::Text(self)
+    }
+}
+
+impl Value for String {
+    fn param(&self) -> Param<'_> {
+        Param::Text(self)
+    }
+}
+
+impl Value for [u8] {
+    fn param(&self) -> Param<'_> {
+        Param::Blob(self)
+    }
+}
+
+impl Value for Vec<u8> {
+    fn param(&self) -> Param<'_> {
+        Param::Blob(self)
+    }
+}
+
+impl Value for [String] {
+    fn param(&self) -> Param<'_> {
+        Param::TextList(self)
+    }
+}
+
+impl Value for Vec<String> {
+    fn param(&self) -> Param<'_> {
+        Param::TextList(self)
+    }
+}
+
+impl<T: Value + ?Sized> Value for &T {
+    fn param(&self) -> Param<'_> {
+        (**self).param()
+    }
+}
+
+impl<T: Value> Value for Option<T> {
+    fn param(&self) -> Param<'_> {
+        self.as_ref().map_or(Param::Null, Value::param)
+    }
+}
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match *self {
+            Param::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Param::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(v)),
+            Param::Bool(v) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(v))),
+            Param::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Param::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Param::TextList(list) => ToSqlOutput::Owned(rusqlite::types::Value::Text(
+                serde_json::to_string(list)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
+            )),
+        })
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+impl ToSql for Param<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+        match *self {
+            Param::Null => Ok(IsNull::Yes),
+            Param::Int(v) => match *ty {
+                Type::INT2 => i16::try_from(v)?.to_sql(ty, out),
+                Type::INT4 => i32::try_from(v)?.to_sql(ty, out),
+                Type::BOOL => (v != 0).to_sql(ty, out),
+                _ => v.to_sql(ty, out),
+            },
+            Param::Bool(v) => match *ty {
+                Type::INT2 | Type::INT4 | Type::INT8 => Param::Int(i64::from(v)).to_sql(ty, out),
+                _ => v.to_sql(ty, out),
+            },
+            Param::Text(s) => match *ty {
+                // jsonb's binary form: a version byte, then the text.
+                Type::JSONB => {
+                    out.put_u8(1);
+                    out.put_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                Type::JSON => {
+                    out.put_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                _ => s.to_sql(ty, out),
+            },
+            Param::Blob(b) => b.to_sql(ty, out),
+            Param::TextList(list) => list.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        // Checked per value in `to_sql`, against the type the server inferred.
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// One result row, from either driver.
+pub enum Row<'r> {
+    /// A SQLite row.
+    Sqlite(&'r rusqlite::Row<'r>),
+    /// A PostgreSQL row.
+    Postgres(&'r tokio_postgres::Row),
+}
+
+impl Row<'_> {
+    /// Column `i` (from 0) as `T`.
+    pub fn get<T: Column>(&self, i: usize) -> Result<T, StoreError> {
+        match self {
+            Row::Sqlite(r) => Ok(T::from_sqlite(r, i)?),
+            Row::Postgres(r) => Ok(T::from_postgres(r, i)?),
+        }
+    }
+}
+
+/// What a column can be read as.
+pub trait Column: Sized {
+    /// From a SQLite row.
+    fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self>;
+    /// From a PostgreSQL row.
+    fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error>;
+}
+
+macro_rules! column_as_is {
+    ($($t:ty),*) => {$(
+        impl Column for $t {
+            fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+                r.get(i)
+            }
+            fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
+                r.try_get(i)
+            }
+        }
+    )*};
+}
+
+column_as_is!(String, Option<String>, Vec<u8>, f64);
+
+impl Column for Option<i64> {
+    fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+
+    fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
+        // Integers of any width: a literal or a count may come back narrower than
+        // the BIGINT columns.
+        match *r.columns()[i].type_() {
+            Type::INT2 => Ok(r.try_get::<_, Option<i16>>(i)?.map(i64::from)),
+            Type::INT4 => Ok(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
+            _ => r.try_get(i),
+        }
+    }
+}
+
+impl Column for i64 {
+    fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+
+    fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
+        match *r.columns()[i].type_() {
+            Type::INT2 => Ok(i64::from(r.try_get::<_, i16>(i)?)),
+            Type::INT4 => Ok(i64::from(r.try_get::<_, i32>(i)?)),
+            _ => r.try_get(i),
+        }
+    }
+}
+
+impl Column for bool {
+    fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
+        r.get(i)
+    }
+
+    fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
+        match *r.columns()[i].type_() {
+            Type::BOOL => r.try_get(i),
+            _ => Ok(i64::from_postgres(r, i)? != 0),
+        }
+    }
+}

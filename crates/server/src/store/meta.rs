@@ -1,0 +1,56 @@
+//! `server_meta`: the server's own facts (its identity, the office public key), set
+//! once and read often.
+
+use super::{Store, StoreError};
+
+impl Store {
+    /// Checks that the database answers; returns the schema version in force.
+    pub async fn ping(&self) -> Result<i64, StoreError> {
+        self.db
+            .read(|tx| {
+                Box::pin(async move {
+                    tx.value(
+                        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                        &[],
+                    )
+                    .await
+                })
+            })
+            .await
+    }
+
+    /// A value from `server_meta`.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    tx.query_opt(
+                        "SELECT value FROM server_meta WHERE key = ?1",
+                        &[&key],
+                        |r| r.get(0),
+                    )
+                    .await
+                })
+            })
+            .await
+    }
+
+    /// Sets `server_meta[key]` unless it is already set; returns the value in force.
+    pub async fn init_meta(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute(
+                        "INSERT INTO server_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                        &[&key, &value],
+                    )
+                    .await?;
+                    tx.value("SELECT value FROM server_meta WHERE key = ?1", &[&key])
+                        .await
+                })
+            })
+            .await
+    }
+}

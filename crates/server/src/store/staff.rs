@@ -1,0 +1,273 @@
+//! Staff accounts and their console sessions.
+
+use super::audit::{Actor, insert_audit};
+use super::db::{Row, Tx};
+use super::{Store, StoreError};
+
+/// An office staff member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Manages staff, devices and settings.
+    Supervisor,
+    /// Does the daily office work.
+    Staff,
+}
+
+impl Role {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Supervisor => "supervisor",
+            Role::Staff => "staff",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "supervisor" => Some(Role::Supervisor),
+            "staff" => Some(Role::Staff),
+            _ => None,
+        }
+    }
+}
+
+/// A staff account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAccount {
+    /// Per-person login ID (the contract requires one per person).
+    pub staff_id: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Argon2id PHC string for web console login; never sent to a tablet.
+    pub password_hash: String,
+    /// X25519 public key, base64.
+    pub public_key: String,
+    /// The private key wrapped under Argon2id(password), as JSON.
+    pub key_wrap: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Disabled accounts cannot log in and leave the tablets' roster.
+    pub disabled: bool,
+}
+
+/// Columns of [`StaffAccount`] of the `staff` table aliased `s`, in its order.
+const STAFF: &str = "s.staff_id, s.name, s.role, s.password_hash, s.public_key, s.key_wrap, s.created_at, s.disabled_at IS NOT NULL";
+
+impl StaffAccount {
+    fn from_row(r: &Row<'_>) -> Result<Self, StoreError> {
+        let role: String = r.get(2)?;
+        Ok(StaffAccount {
+            staff_id: r.get(0)?,
+            name: r.get(1)?,
+            role: Role::parse(&role).unwrap_or(Role::Staff),
+            password_hash: r.get(3)?,
+            public_key: r.get(4)?,
+            key_wrap: r.get(5)?,
+            created_at: r.get(6)?,
+            disabled: r.get(7)?,
+        })
+    }
+}
+
+async fn staff_where(
+    tx: &mut Tx<'_>,
+    condition: &str,
+    params: &[&dyn super::db::Value],
+) -> Result<Vec<StaffAccount>, StoreError> {
+    tx.query(
+        &format!("SELECT {STAFF} FROM staff s WHERE {condition} ORDER BY s.staff_id COLLATE \"C\""),
+        params,
+        StaffAccount::from_row,
+    )
+    .await
+}
+
+async fn staff_exists(tx: &mut Tx<'_>, staff_id: &str) -> Result<bool, StoreError> {
+    tx.value(
+        "SELECT EXISTS (SELECT 1 FROM staff WHERE staff_id = ?1)",
+        &[&staff_id],
+    )
+    .await
+}
+
+impl Store {
+    /// Adds a staff account; [`StoreError::Conflict`] if the ID is taken.
+    pub async fn insert_staff(&self, account: &StaffAccount) -> Result<(), StoreError> {
+        let a = account.clone();
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let inserted = tx
+                        .execute(
+                            "INSERT INTO staff (staff_id, name, role, password_hash, public_key, key_wrap, created_at, updated_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (staff_id) DO NOTHING",
+                            &[&a.staff_id, &a.name, &a.role.as_str(), &a.password_hash, &a.public_key, &a.key_wrap, &a.created_at],
+                        )
+                        .await?;
+                    if inserted == 0 {
+                        return Err(StoreError::Conflict(format!("staff {}", a.staff_id)));
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// One staff account.
+    pub async fn staff(&self, staff_id: &str) -> Result<Option<StaffAccount>, StoreError> {
+        let id = staff_id.to_owned();
+        self.db
+            .read(move |tx| {
+                Box::pin(async move { Ok(staff_where(tx, "s.staff_id = ?1", &[&id]).await?.pop()) })
+            })
+            .await
+    }
+
+    /// Every account that is not disabled, by ID: the roster tablets receive.
+    pub async fn active_staff(&self) -> Result<Vec<StaffAccount>, StoreError> {
+        self.db
+            .read(|tx| Box::pin(async move { staff_where(tx, "s.disabled_at IS NULL", &[]).await }))
+            .await
+    }
+
+    /// Every account, by ID.
+    pub async fn all_staff(&self) -> Result<Vec<StaffAccount>, StoreError> {
+        self.db
+            .read(|tx| Box::pin(async move { staff_where(tx, "1 = 1", &[]).await }))
+            .await
+    }
+
+    /// Replaces an account's login hash and password wrap (a password change; the
+    /// key pair stays) and audits it; false if no such account.
+    pub async fn set_staff_password(
+        &self,
+        staff_id: &str,
+        password_hash: &str,
+        key_wrap: &str,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let args = [staff_id, password_hash, key_wrap, now].map(str::to_owned);
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let [id, hash, wrap, now] = &args;
+                    let n = tx
+                        .execute(
+                            "UPDATE staff SET password_hash = ?2, key_wrap = ?3, updated_at = ?4 WHERE staff_id = ?1",
+                            &[id, hash, wrap, now],
+                        )
+                        .await?;
+                    if n > 0 {
+                        insert_audit(tx, now, &Actor::Staff(id.clone()), "password_changed", id).await?;
+                    }
+                    Ok(n > 0)
+                })
+            })
+            .await
+    }
+
+    /// Disables an account, ends its console sessions and audits it; false if no such
+    /// account. It leaves the roster tablets receive.
+    pub async fn disable_staff(
+        &self,
+        staff_id: &str,
+        by: &Actor,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let (id, by, now) = (staff_id.to_owned(), by.clone(), now.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let changed = tx
+                        .execute(
+                            "UPDATE staff SET disabled_at = ?2, updated_at = ?2 WHERE staff_id = ?1 AND disabled_at IS NULL",
+                            &[&id, &now],
+                        )
+                        .await?;
+                    if changed > 0 {
+                        tx.execute("DELETE FROM console_sessions WHERE staff_id = ?1", &[&id])
+                            .await?;
+                        insert_audit(tx, &now, &by, "staff_disabled", &id).await?;
+                    }
+                    staff_exists(tx, &id).await
+                })
+            })
+            .await
+    }
+
+    /// Stores a session (by the hash of its token) for a staff member; expired
+    /// sessions are cleared as new ones are made.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        staff_id: &str,
+        now: &str,
+        expires_at: &str,
+    ) -> Result<(), StoreError> {
+        let args = [token_hash, staff_id, now, expires_at].map(str::to_owned);
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let [token, id, now, expires] = &args;
+                    tx.execute("DELETE FROM console_sessions WHERE expires_at <= ?1", &[now])
+                        .await?;
+                    let inserted = tx
+                        .execute(
+                            "INSERT INTO console_sessions (token_hash, staff_id, created_at, expires_at)
+                             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (token_hash) DO NOTHING",
+                            &[token, id, now, expires],
+                        )
+                        .await?;
+                    if inserted == 0 {
+                        return Err(StoreError::Conflict("console session".into()));
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// The active account of an unexpired session, if any.
+    pub async fn session_staff(
+        &self,
+        token_hash: &str,
+        now: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let (token, now) = (token_hash.to_owned(), now.to_owned());
+        self.db
+            .read(move |tx| {
+                Box::pin(async move {
+                    tx.query_opt(
+                        &format!(
+                            "SELECT {STAFF} FROM console_sessions c JOIN staff s ON s.staff_id = c.staff_id
+                             WHERE c.token_hash = ?1 AND c.expires_at > ?2 AND s.disabled_at IS NULL"
+                        ),
+                        &[&token, &now],
+                        StaffAccount::from_row,
+                    )
+                    .await
+                })
+            })
+            .await
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let token = token_hash.to_owned();
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    tx.execute(
+                        "DELETE FROM console_sessions WHERE token_hash = ?1",
+                        &[&token],
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+}
