@@ -6,6 +6,7 @@
 
 pub mod application_id;
 pub mod documents;
+pub mod japan;
 pub mod kana;
 pub mod mynumber;
 pub mod record;

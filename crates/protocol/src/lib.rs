@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use utoipa::ToSchema;
 
+pub mod bindings;
 pub mod console;
 pub mod pickup;
 pub mod sync;

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cards;
 pub mod error;
 pub mod migrations;
+pub mod office;
 pub mod pickup;
 pub mod recovery;
 pub mod reports;

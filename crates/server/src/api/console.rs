@@ -16,9 +16,10 @@ use outreach_protocol::console::{
 };
 use outreach_protocol::sync::{ENROLMENT_KIND, EnrolmentCode};
 
+use super::checks::{audit, conflict, unprocessable};
 use crate::auth::{StaffSession, new_secret, secret_hash};
 use crate::error::ApiJson;
-use crate::store::{Actor, NewAudit, NewEnrolment, Role, StaffAccount, timestamp};
+use crate::store::{Actor, NewEnrolment, Role, StaffAccount, timestamp};
 use crate::{AppError, AppState};
 
 /// How long a console session lasts.
@@ -34,24 +35,6 @@ fn user(a: &StaffAccount) -> ConsoleUser {
         name: a.name.clone(),
         role: a.role.as_str().to_owned(),
     }
-}
-
-async fn audit(
-    state: &AppState,
-    actor: Actor,
-    action: &str,
-    subject: &str,
-) -> Result<(), AppError> {
-    state
-        .store
-        .audit(&NewAudit {
-            at: timestamp(Utc::now()),
-            actor,
-            action: action.to_owned(),
-            subject: subject.to_owned(),
-        })
-        .await?;
-    Ok(())
 }
 
 /// Failed console logins per staff ID, kept in memory: after [`FREE_FAILURES`] the
@@ -277,15 +260,13 @@ pub async fn make_enrolment(
 ) -> Result<EnrolmentIssued, AppError> {
     let name = device_name.trim();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(AppError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(unprocessable(
             "invalid_device_name",
             "a device name is 1 to 64 characters without control characters",
         ));
     }
     if !(1..=1440).contains(&valid_minutes) {
-        return Err(AppError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(unprocessable(
             "invalid_valid_minutes",
             "a code is valid for 1 to 1440 minutes",
         ));
@@ -431,13 +412,8 @@ pub async fn add_staff(
     ApiJson(req): ApiJson<NewStaff>,
 ) -> Result<(StatusCode, Json<StaffInfo>), AppError> {
     session.require_supervisor()?;
-    let role = Role::parse(&req.role).ok_or_else(|| {
-        AppError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_role",
-            "role is supervisor or staff",
-        )
-    })?;
+    let role = Role::parse(&req.role)
+        .ok_or_else(|| unprocessable("invalid_role", "role is supervisor or staff"))?;
     let kdf = state.staff_kdf;
     let account = tokio::task::spawn_blocking(move || {
         crate::staff::new_account(
@@ -453,11 +429,7 @@ pub async fn add_staff(
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(|e| match e {
         crate::staff::StaffError::Key(k) => AppError::Internal(k.to_string()),
-        other => AppError::client(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_staff",
-            other.to_string(),
-        ),
+        other => unprocessable("invalid_staff", other.to_string()),
     })?;
     state.store.insert_staff(&account).await?;
     audit(&state, session.actor(), "staff_added", &account.staff_id).await?;
@@ -532,11 +504,7 @@ pub async fn change_password(
         }
         Err(crate::staff::StaffError::Key(k)) => return Err(AppError::Internal(k.to_string())),
         Err(other) => {
-            return Err(AppError::client(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_password",
-                other.to_string(),
-            ));
+            return Err(unprocessable("invalid_password", other.to_string()));
         }
     };
     state
@@ -569,8 +537,7 @@ pub async fn disable_staff(
 ) -> Result<StatusCode, AppError> {
     session.require_supervisor()?;
     if id == session.account.staff_id {
-        return Err(AppError::client(
-            StatusCode::CONFLICT,
+        return Err(conflict(
             "cannot_disable_self",
             "a supervisor cannot disable their own account",
         ));

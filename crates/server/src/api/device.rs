@@ -163,9 +163,7 @@ pub async fn trips(
     State(state): State<AppState>,
     _device: DeviceAuth,
 ) -> Result<Json<Trips>, AppError> {
-    let today = (Utc::now() + Duration::hours(9))
-        .format("%Y-%m-%d")
-        .to_string();
+    let today = crate::office::ymd(super::checks::today());
     Ok(Json(Trips {
         trips: state.store.trips_from(&today).await?,
     }))

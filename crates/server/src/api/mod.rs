@@ -2,6 +2,7 @@
 //! handlers (utoipa-axum registers each route and its documentation together, so the
 //! document cannot list a route the server does not serve, or miss one).
 
+mod checks;
 pub mod console;
 pub mod device;
 pub mod office;
@@ -91,38 +92,50 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(console::staff, console::add_staff))
         .routes(routes!(console::disable_staff))
         .routes(routes!(console::audit_log))
-        .routes(routes!(office::trips, office::create_trip))
-        .routes(routes!(office::update_trip))
-        .routes(routes!(office::review))
-        .routes(routes!(office::record))
-        .routes(routes!(office::photo))
-        .routes(routes!(office::set_stage))
-        .routes(routes!(office::card_batches, office::add_card_batch))
-        .routes(routes!(office::import_card_batch))
-        .routes(routes!(office::mailing))
-        .routes(routes!(office::mailing_file))
-        .routes(routes!(office::mailed))
-        .routes(routes!(office::returned, office::add_returned))
-        .routes(routes!(office::add_contact))
-        .routes(routes!(office::resolve_returned))
-        .routes(routes!(office::add_counter_case))
-        .routes(routes!(office::delete_counter_case))
-        .routes(routes!(office::add_phone_enquiry))
-        .routes(routes!(office::delete_phone_enquiry))
-        .routes(routes!(pickup::get_settings, pickup::put_settings))
-        .routes(routes!(pickup::notices, pickup::print_notices))
-        .routes(routes!(pickup::calendar))
-        .routes(routes!(pickup::find_residents))
-        .routes(routes!(pickup::book))
-        .routes(routes!(pickup::move_booking))
-        .routes(routes!(pickup::cancel_booking))
-        .routes(routes!(pickup::handover))
-        .routes(routes!(pickup::no_show))
-        .routes(routes!(pickup::follow_up))
-        .routes(routes!(pickup::pickup_day))
-        .routes(routes!(office::tally))
-        .routes(routes!(office::report))
-        .routes(routes!(office::report_file))
+        .routes(routes!(office::trips::trips, office::trips::create_trip))
+        .routes(routes!(office::trips::update_trip))
+        .routes(routes!(office::review::review))
+        .routes(routes!(office::record::record))
+        .routes(routes!(office::record::photo))
+        .routes(routes!(office::record::set_stage))
+        .routes(routes!(
+            office::cards::card_batches,
+            office::cards::add_card_batch
+        ))
+        .routes(routes!(office::cards::import_card_batch))
+        .routes(routes!(office::mailing::mailing))
+        .routes(routes!(office::mailing::mailing_file))
+        .routes(routes!(office::mailing::mailed))
+        .routes(routes!(
+            office::returned::returned,
+            office::returned::add_returned
+        ))
+        .routes(routes!(office::returned::add_contact))
+        .routes(routes!(office::returned::resolve_returned))
+        .routes(routes!(office::tally::add_counter_case))
+        .routes(routes!(office::tally::delete_counter_case))
+        .routes(routes!(office::tally::add_phone_enquiry))
+        .routes(routes!(office::tally::delete_phone_enquiry))
+        .routes(routes!(
+            pickup::settings::get_settings,
+            pickup::settings::put_settings
+        ))
+        .routes(routes!(
+            pickup::notices::notices,
+            pickup::notices::print_notices
+        ))
+        .routes(routes!(pickup::calendar::calendar))
+        .routes(routes!(pickup::residents::find_residents))
+        .routes(routes!(pickup::bookings::book))
+        .routes(routes!(pickup::bookings::move_booking))
+        .routes(routes!(pickup::bookings::cancel_booking))
+        .routes(routes!(pickup::bookings::handover))
+        .routes(routes!(pickup::bookings::no_show))
+        .routes(routes!(pickup::bookings::follow_up))
+        .routes(routes!(pickup::day::pickup_day))
+        .routes(routes!(office::tally::tally))
+        .routes(routes!(office::reports::report))
+        .routes(routes!(office::reports::report_file))
         // Everything but a photo upload is quick; a PATCH has its own stall timeout.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

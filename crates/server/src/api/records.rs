@@ -4,7 +4,6 @@ use std::collections::HashSet;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::sync::{
     BatchResult, MAX_BATCH_RECORDS, Manifest, ManifestRequest, RECORD_FORMATS, RecordBatch,
@@ -12,6 +11,7 @@ use outreach_protocol::sync::{
 };
 use sha2::{Digest, Sha256};
 
+use super::checks::unprocessable;
 use crate::auth::{DeviceAuth, hex};
 use crate::error::ApiJson;
 use crate::store::{PutRecords, timestamp};
@@ -21,10 +21,6 @@ use crate::{AppError, AppState};
 const MAX_VERSION: i64 = 10_000;
 /// Photo roles a record may carry.
 const PHOTO_ROLES: &[&str] = &["original", "digital", "print"];
-
-fn invalid(code: &'static str, message: String) -> AppError {
-    AppError::client(StatusCode::UNPROCESSABLE_ENTITY, code, message)
-}
 
 /// A lowercase hex SHA-256.
 pub fn is_sha256_hex(s: &str) -> bool {
@@ -59,19 +55,19 @@ fn holds_my_number(v: &serde_json::Value) -> bool {
 fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
     let at = |field: &str| format!("records[{i}].{field}");
     if !is_uuid(&r.id) {
-        return Err(invalid(
+        return Err(unprocessable(
             "invalid_record",
             format!("{}: a lowercase hyphenated UUID", at("id")),
         ));
     }
     if !(1..=MAX_VERSION).contains(&r.version) {
-        return Err(invalid(
+        return Err(unprocessable(
             "unknown_record_version",
             format!("{}: 1 to {MAX_VERSION}", at("version")),
         ));
     }
     if !RECORD_FORMATS.contains(&r.format) {
-        return Err(invalid(
+        return Err(unprocessable(
             "unknown_record_format",
             format!(
                 "{}: this server knows formats {RECORD_FORMATS:?}",
@@ -84,7 +80,7 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
         (v, Some(base), Some(reason))
             if v > 1 && (1..v).contains(&base) && !reason.trim().is_empty() => {}
         _ => {
-            return Err(invalid(
+            return Err(unprocessable(
                 "unknown_record_version",
                 format!(
                     "{}: version 1 has no baseVersion or amendReason; a later version names an earlier baseVersion and a reason",
@@ -99,19 +95,19 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     {
-        return Err(invalid(
+        return Err(unprocessable(
             "invalid_record",
             format!("{}: 1 to 64 letters, digits or '-'", at("tripId")),
         ));
     }
     if !is_staff_id(&r.created_by) {
-        return Err(invalid(
+        return Err(unprocessable(
             "invalid_record",
             format!("{}: a staff ID", at("createdBy")),
         ));
     }
     if chrono::DateTime::parse_from_rfc3339(&r.finalized_at).is_err() {
-        return Err(invalid(
+        return Err(unprocessable(
             "invalid_record",
             format!("{}: an RFC 3339 time", at("finalizedAt")),
         ));
@@ -119,7 +115,7 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
     if !is_sha256_hex(&r.payload_hash)
         || hex(&Sha256::digest(r.payload.as_bytes())) != r.payload_hash
     {
-        return Err(invalid(
+        return Err(unprocessable(
             "payload_hash_mismatch",
             format!(
                 "{}: the lowercase hex SHA-256 of the payload's UTF-8 bytes",
@@ -128,13 +124,13 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
         ));
     }
     let payload: serde_json::Value = serde_json::from_str(&r.payload).map_err(|_| {
-        invalid(
+        unprocessable(
             "invalid_record",
             format!("{}: JSON text of an object", at("payload")),
         )
     })?;
     if !payload.is_object() {
-        return Err(invalid(
+        return Err(unprocessable(
             "invalid_record",
             format!("{}: JSON text of an object", at("payload")),
         ));
@@ -144,7 +140,7 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
             .as_deref()
             .is_some_and(outreach_domain::contains_my_number)
     {
-        return Err(invalid(
+        return Err(unprocessable(
             "my_number_refused",
             format!(
                 "{}: holds what looks like a 個人番号, which is never stored",
@@ -155,7 +151,7 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
     let mut roles = HashSet::new();
     for (j, p) in r.photos.iter().enumerate() {
         if !PHOTO_ROLES.contains(&p.role.as_str()) || !roles.insert(p.role.as_str()) {
-            return Err(invalid(
+            return Err(unprocessable(
                 "invalid_record",
                 format!(
                     "{}: one of original, digital, print, each once",
@@ -164,7 +160,7 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
             ));
         }
         if !is_sha256_hex(&p.sha256) {
-            return Err(invalid(
+            return Err(unprocessable(
                 "invalid_record",
                 format!(
                     "{}: a lowercase hex SHA-256",
@@ -197,7 +193,7 @@ pub async fn put_records(
     ApiJson(batch): ApiJson<RecordBatch>,
 ) -> Result<Json<BatchResult>, AppError> {
     if batch.records.is_empty() || batch.records.len() > MAX_BATCH_RECORDS {
-        return Err(invalid(
+        return Err(unprocessable(
             "batch_size",
             format!("a batch holds 1 to {MAX_BATCH_RECORDS} records"),
         ));
@@ -227,7 +223,7 @@ pub async fn put_records(
             .iter()
             .find(|k| !held.iter().any(|h| h.id == k.id && h.version == k.version))
         {
-            return Err(invalid(
+            return Err(unprocessable(
                 "unknown_base_version",
                 format!(
                     "record {} amends version {}, which the office does not hold: send it first",
@@ -279,7 +275,7 @@ pub async fn manifest(
     ApiJson(req): ApiJson<ManifestRequest>,
 ) -> Result<Json<Manifest>, AppError> {
     if req.records.len() > MAX_BATCH_RECORDS {
-        return Err(invalid(
+        return Err(unprocessable(
             "batch_size",
             format!("ask for at most {MAX_BATCH_RECORDS} records"),
         ));

@@ -1,12 +1,18 @@
 //! Counter pickup (交付時来庁方式): the pickup calendar, what each resident must bring,
-//! and the 交付通知書. Pure functions over the settings and the record; the API
-//! (`api/pickup.rs`) and the store (`store/pickup.rs`) do the rest.
+//! the desk's bookings and the 交付通知書. Pure functions over the settings, the
+//! record and the bookings, with today's date passed in; the API (`api/pickup/`) and
+//! the store (`store/pickup.rs`) do the rest.
 
+pub mod bookings;
 pub mod notice;
 
-use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+use std::collections::HashMap;
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 use outreach_domain::age_on;
-use outreach_protocol::pickup::{PickupSettings, TimeRange};
+use outreach_protocol::pickup::{PickupDayInfo, PickupSettings, PickupSlot, TimeRange};
+
+use crate::office::ymd;
 
 /// Key of the pickup settings in `office_settings`.
 pub const SETTINGS_KEY: &str = "pickup";
@@ -49,14 +55,79 @@ fn date(s: &str) -> Option<NaiveDate> {
         .flatten()
 }
 
-/// Checks settings before they are stored: `Err("field: what")`.
-pub fn validate(s: &PickupSettings) -> Result<(), String> {
-    let text = |field: &str, v: &str, max: usize, required: bool| {
+/// The office's pickup settings: what it stored (`stored`, JSON), over the defaults,
+/// so a setting added in a later version has its default until the office changes it.
+/// Stored settings that no longer read give the defaults.
+pub fn settings_over_defaults(stored: Option<&str>) -> Result<PickupSettings, serde_json::Error> {
+    let defaults = default_settings();
+    let Some(stored) = stored else {
+        return Ok(defaults);
+    };
+    let mut merged = serde_json::to_value(&defaults)?;
+    if let (Some(m), Ok(serde_json::Value::Object(s))) = (
+        merged.as_object_mut(),
+        serde_json::from_str::<serde_json::Value>(stored),
+    ) {
+        for (k, v) in s {
+            if m.contains_key(&k) {
+                m.insert(k, v);
+            }
+        }
+    }
+    Ok(serde_json::from_value(merged).unwrap_or(defaults))
+}
+
+/// Why settings cannot be stored; the message names the field first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// A text that must be given is empty.
+    #[error("{0}: required")]
+    Required(&'static str),
+    /// A text is longer than the notice has room for.
+    #[error("{field}: at most {max} characters")]
+    TooLong {
+        /// The field, as the console names it.
+        field: &'static str,
+        /// Its limit in characters.
+        max: usize,
+    },
+    /// No open weekday, or a number that is no weekday.
+    #[error("weekdays: one or more of 1 (Monday) to 7 (Sunday)")]
+    Weekdays,
+    /// Opening or closing is not `HH:MM`.
+    #[error("opens: times as HH:MM")]
+    Hours,
+    /// Closing is not after opening.
+    #[error("closes: after opens")]
+    ClosesBeforeOpening,
+    /// A break is not `HH:MM` to a later `HH:MM`.
+    #[error("breaks: HH:MM to a later HH:MM")]
+    Breaks,
+    /// The slot length is outside 10 to 240 minutes.
+    #[error("slotMinutes: 10 to 240")]
+    SlotMinutes,
+    /// The places per slot are outside 1 to 50.
+    #[error("capacity: 1 to 50")]
+    Capacity,
+    /// The booking horizon is outside 1 to 366 days.
+    #[error("horizonDays: 1 to 366")]
+    HorizonDays,
+    /// Too many closed or open dates, or one that is not `YYYY-MM-DD`.
+    #[error("closedDates: dates as YYYY-MM-DD")]
+    Dates,
+    /// A text holds what looks like a 個人番号, which is never stored.
+    #[error("place: this looks like a 個人番号, which is never stored")]
+    MyNumber,
+}
+
+/// Checks settings before they are stored.
+pub fn validate(s: &PickupSettings) -> Result<(), SettingsError> {
+    let text = |field: &'static str, v: &str, max: usize, required: bool| {
         if required && v.trim().is_empty() {
-            return Err(format!("{field}: required"));
+            return Err(SettingsError::Required(field));
         }
         if v.chars().count() > max {
-            return Err(format!("{field}: at most {max} characters"));
+            return Err(SettingsError::TooLong { field, max });
         }
         Ok(())
     };
@@ -66,28 +137,28 @@ pub fn validate(s: &PickupSettings) -> Result<(), String> {
     text("bookingPhone", &s.booking_phone, 20, false)?;
     text("bookingHours", &s.booking_hours, 60, false)?;
     if s.weekdays.is_empty() || s.weekdays.iter().any(|d| !(1..=7).contains(d)) {
-        return Err("weekdays: one or more of 1 (Monday) to 7 (Sunday)".to_owned());
+        return Err(SettingsError::Weekdays);
     }
     let (Some(opens), Some(closes)) = (time(&s.opens), time(&s.closes)) else {
-        return Err("opens: times as HH:MM".to_owned());
+        return Err(SettingsError::Hours);
     };
     if closes <= opens {
-        return Err("closes: after opens".to_owned());
+        return Err(SettingsError::ClosesBeforeOpening);
     }
     for b in &s.breaks {
         match (time(&b.from), time(&b.to)) {
             (Some(f), Some(t)) if f < t => {}
-            _ => return Err("breaks: HH:MM to a later HH:MM".to_owned()),
+            _ => return Err(SettingsError::Breaks),
         }
     }
     if !(10..=240).contains(&s.slot_minutes) {
-        return Err("slotMinutes: 10 to 240".to_owned());
+        return Err(SettingsError::SlotMinutes);
     }
     if !(1..=50).contains(&s.capacity) {
-        return Err("capacity: 1 to 50".to_owned());
+        return Err(SettingsError::Capacity);
     }
     if !(1..=366).contains(&s.horizon_days) {
-        return Err("horizonDays: 1 to 366".to_owned());
+        return Err(SettingsError::HorizonDays);
     }
     if s.closed_dates.len() + s.open_dates.len() > 1000
         || s.closed_dates
@@ -95,13 +166,13 @@ pub fn validate(s: &PickupSettings) -> Result<(), String> {
             .chain(&s.open_dates)
             .any(|d| date(d).is_none())
     {
-        return Err("closedDates: dates as YYYY-MM-DD".to_owned());
+        return Err(SettingsError::Dates);
     }
     if outreach_domain::contains_my_number(&format!(
         "{} {} {} {} {}",
         s.office_name, s.place, s.place_address, s.booking_phone, s.booking_hours
     )) {
-        return Err("place: this looks like a 個人番号, which is never stored".to_owned());
+        return Err(SettingsError::MyNumber);
     }
     Ok(())
 }
@@ -214,6 +285,80 @@ pub fn check_slot(
         return Err(SlotRefusal::OutsideHours);
     }
     Ok(())
+}
+
+/// The longest calendar one request returns.
+pub const CALENDAR_DAYS: i64 = 93;
+
+/// The days a calendar shows on `today`: from `from` (default today) to `to` (default
+/// four weeks on), or `None` when they run backwards or past [`CALENDAR_DAYS`].
+pub fn calendar_range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let from = from.unwrap_or(today);
+    let to = to.unwrap_or(from + Duration::days(27));
+    (to >= from && (to - from).num_days() < CALENDAR_DAYS).then_some((from, to))
+}
+
+/// Each day from `from` to `to` with its slots and their `booked` places by (date,
+/// time), or why the counter is closed that day.
+pub fn calendar(
+    s: &PickupSettings,
+    from: NaiveDate,
+    to: NaiveDate,
+    booked: &HashMap<(String, String), i64>,
+) -> Vec<PickupDayInfo> {
+    let slots = slots(s);
+    from.iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| {
+            let date = ymd(d);
+            let closed = closed_reason(s, d);
+            let slots = if closed.is_some() {
+                Vec::new()
+            } else {
+                slots
+                    .iter()
+                    .map(|(start, end)| PickupSlot {
+                        time: start.clone(),
+                        end: end.clone(),
+                        capacity: s.capacity,
+                        booked: booked
+                            .get(&(date.clone(), start.clone()))
+                            .copied()
+                            .unwrap_or(0),
+                    })
+                    .collect()
+            };
+            PickupDayInfo {
+                date,
+                closed,
+                slots,
+            }
+        })
+        .collect()
+}
+
+/// `昭和36年3月3日（1961年）` from `1961-03-03`; empty when there is no date.
+pub fn birth_display(ymd: &str) -> String {
+    let Ok(d) = NaiveDate::parse_from_str(ymd, "%Y-%m-%d") else {
+        return String::new();
+    };
+    match outreach_domain::Wareki::from_date(d) {
+        Ok(w) => format!("{w}（{}年）", d.year()),
+        Err(_) => ymd.to_owned(),
+    }
+}
+
+/// A name as the desk searches it: without spaces, and hiragana read as katakana, so
+/// ヤマダ finds やまだ and back.
+pub fn search_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(outreach_domain::kana::hiragana_to_katakana)
+        .collect()
 }
 
 /// What the office reads from a record for the counter.
@@ -425,33 +570,78 @@ mod tests {
         assert_eq!(validate(&default_settings()), Ok(()));
         let mut s = default_settings();
         s.capacity = 0;
-        assert!(validate(&s).unwrap_err().starts_with("capacity"));
+        assert_eq!(validate(&s), Err(SettingsError::Capacity));
         let mut s = default_settings();
         s.closes = "08:00".to_owned();
-        assert!(validate(&s).unwrap_err().starts_with("closes"));
+        assert_eq!(validate(&s), Err(SettingsError::ClosesBeforeOpening));
         let mut s = default_settings();
         s.weekdays = vec![8];
-        assert!(validate(&s).is_err());
+        assert_eq!(validate(&s), Err(SettingsError::Weekdays));
         let mut s = default_settings();
         s.closed_dates = vec!["12/29".to_owned()];
-        assert!(validate(&s).is_err());
+        assert_eq!(validate(&s), Err(SettingsError::Dates));
+        let mut s = default_settings();
+        s.place = "場".repeat(81);
+        assert_eq!(
+            validate(&s).map_err(|e| e.to_string()),
+            Err("place: at most 80 characters".to_owned()),
+            "the console shows the message, which names the field first"
+        );
+    }
+
+    #[test]
+    fn stored_settings_keep_the_defaults_of_what_they_lack() {
+        assert_eq!(settings_over_defaults(None).ok(), Some(default_settings()));
+        let s = settings_over_defaults(Some(r#"{"capacity":4,"retired":true}"#)).expect("settings");
+        assert_eq!(s.capacity, 4);
+        assert_eq!(s.opens, default_settings().opens, "not stored: the default");
+        assert_eq!(
+            settings_over_defaults(Some(r#"{"capacity":"four"}"#)).ok(),
+            Some(default_settings()),
+            "settings that no longer read give the defaults"
+        );
+    }
+
+    #[test]
+    fn a_calendar_runs_four_weeks_by_default_and_at_most_93_days() {
+        let today = d("2026-11-26");
+        assert_eq!(
+            calendar_range(None, None, today),
+            Some((today, d("2026-12-23")))
+        );
+        assert_eq!(
+            calendar_range(Some(today), Some(d("2027-02-26")), today),
+            Some((today, d("2027-02-26"))),
+            "93 days, the last one included"
+        );
+        assert_eq!(
+            calendar_range(Some(today), Some(d("2027-02-27")), today),
+            None
+        );
+        assert_eq!(
+            calendar_range(Some(today), Some(d("2026-11-25")), today),
+            None
+        );
+        let mut booked = HashMap::new();
+        booked.insert(("2026-11-27".to_owned(), "09:00".to_owned()), 2);
+        let days = calendar(&default_settings(), today, d("2026-11-28"), &booked);
+        assert_eq!(days.len(), 3);
+        assert_eq!(days[1].slots[0].booked, 2);
+        assert_eq!(days[2].closed.as_deref(), Some("土曜日"));
+        assert!(days[2].slots.is_empty(), "a closed day has no slots");
+    }
+
+    #[test]
+    fn birth_dates_read_in_wareki_and_names_match_across_kana() {
+        assert_eq!(birth_display("1961-03-03"), "昭和36年3月3日（1961年）");
+        assert_eq!(birth_display(""), "");
+        assert_eq!(search_key("やまだ 太郎"), search_key("ヤマダ太郎"));
     }
 
     #[test]
     fn what_to_bring_follows_the_case() {
         // Whether a card is collected at all is the office's one rule, RecordFacts::by_mail.
-        let held = |payload: &str| crate::store::HeldRecord {
-            record_id: "r".into(),
-            version: 1,
-            trip_id: "t".into(),
-            base_version: None,
-            amend_reason: None,
-            created_by: "s".into(),
-            finalized_at: "2026-11-25T00:00:00Z".into(),
-            payload: payload.into(),
-            stage: "received".into(),
-            trip: None,
-        };
+        let held = |payload: &str| crate::office::held("r", "2026-11-25T00:00:00Z", payload);
         let by_mail = |payload: &str| crate::reports::RecordFacts::of(&held(payload)).by_mail();
         const ADULT: &str = r#"{"name":"山田 太郎","birthDate":"1985-04-01","trip":{"mode":"support"},"mailing":{"oldCard":"returned"}}"#;
         const MAILED: &str = r#"{"delivery":"mail","trip":{"mode":"uketsuke"}}"#;

@@ -66,8 +66,8 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 /// The Japan date (UTC+9) of an RFC 3339 time.
 pub fn japan_date(rfc3339: &str) -> Option<String> {
     let t = chrono::DateTime::parse_from_rfc3339(rfc3339).ok()?;
-    let jst = chrono::FixedOffset::east_opt(9 * 3600)?;
-    Some(t.with_timezone(&jst).format("%Y-%m-%d").to_string())
+    let day = outreach_domain::japan::date_at(t.with_timezone(&chrono::Utc));
+    Some(day.format("%Y-%m-%d").to_string())
 }
 
 fn is_date(s: &str) -> bool {

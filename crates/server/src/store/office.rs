@@ -7,12 +7,15 @@ use super::db::{Row, Tx, Value};
 use super::trips::{TRIP, trip_from_row};
 use super::{Store, StoreError};
 
-/// `CASE` expression ranking a stage column in the national order
-/// (received < shipped < preissue < issued).
+/// `CASE` expression ranking a stage column in the national order, from the one rule
+/// ([`crate::office::stages`]), the same SQL on both databases.
 fn stage_rank(column: &str) -> String {
-    format!(
-        "CASE {column} WHEN 'received' THEN 0 WHEN 'shipped' THEN 1 WHEN 'preissue' THEN 2 WHEN 'issued' THEN 3 ELSE 0 END"
-    )
+    use crate::office::stages::{STAGES, rank};
+    let whens: String = STAGES
+        .iter()
+        .map(|s| format!(" WHEN '{s}' THEN {}", rank(s)))
+        .collect();
+    format!("CASE {column}{whens} ELSE 0 END")
 }
 
 /// Sets a held record's stage (only forward when `forward_only`); the rows changed.

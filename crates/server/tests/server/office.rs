@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::client::{Console, Tablet};
 use crate::reports::{DAY, app_id, record};
-use crate::support::{Storage, TestServer};
+use crate::support::{Storage, TestServer, japan_day};
 
 fn tomorrow() -> String {
     (chrono::Utc::now() + chrono::Duration::hours(9 + 24))
@@ -148,13 +148,8 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
             .json()
             .await
             .expect("recent");
-        let today = (chrono::Utc::now() + chrono::Duration::hours(9))
-            .format("%Y-%m-%d")
-            .to_string();
-        let sixty_days_ago = (chrono::Utc::now() + chrono::Duration::hours(9)
-            - chrono::Duration::days(60))
-        .format("%Y-%m-%d")
-        .to_string();
+        let today = japan_day(0);
+        let sixty_days_ago = japan_day(-60);
         assert!(
             recent
                 .items
@@ -288,9 +283,7 @@ async fn the_office_works_through_trips_review_cards_returned_mail_tally_and_rep
         );
         assert_eq!(batch.unmatched, [app_id(42)]);
         assert_eq!(batch.deadline, "2026-12-10", "two weeks after delivery");
-        let today = (chrono::Utc::now() + chrono::Duration::hours(9))
-            .format("%Y-%m-%d")
-            .to_string();
+        let today = japan_day(0);
         assert_eq!(
             batch.overdue,
             today > batch.deadline,

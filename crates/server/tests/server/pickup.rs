@@ -17,13 +17,7 @@ use serde_json::json;
 
 use crate::client::{Console, Tablet};
 use crate::reports::{app_id, record};
-use crate::support::{Storage, TestServer};
-
-fn japan_day(offset: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(9) + chrono::Duration::days(offset))
-        .format("%Y-%m-%d")
-        .to_string()
-}
+use crate::support::{Storage, TestServer, japan_day};
 
 /// Settings under which every day is open, so the test does not depend on the date
 /// it runs (the calendar's own rules are unit tests of `outreach_server::pickup`).

@@ -181,6 +181,13 @@ impl TestServer {
     }
 }
 
+/// The day in Japan `offset` days from today, as the server counts it.
+pub fn japan_day(offset: i64) -> String {
+    (outreach_domain::japan::date_at(chrono::Utc::now()) + chrono::Duration::days(offset))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// Starts the real `outreach-server` binary on a free port, serving plain HTTP
 /// (`--plain-http`); [`spawn_binary_tls`] for the default, HTTPS.
 pub fn spawn_binary(target: &Target) -> tokio::process::Child {

@@ -6,7 +6,7 @@ use outreach_server::store::{NewEnrolment, Role, timestamp};
 use serde_json::json;
 
 use crate::client::{Console, Tablet, new_record_id, photo, record};
-use crate::support::{Storage, TestServer};
+use crate::support::{Storage, TestServer, japan_day};
 
 async fn error(r: reqwest::Response) -> ErrorBody {
     r.json().await.expect("a JSON error body")
@@ -347,9 +347,7 @@ async fn the_roster_settings_and_trips_come_down_without_secrets() {
         let server = TestServer::start(storage).await;
         let boss = Console::sign_in(&server, "boss01", Role::Supervisor).await;
         let tablet = Tablet::enrol(&server, &boss, "タブレット4").await;
-        let today = (chrono::Utc::now() + chrono::Duration::hours(9))
-            .format("%Y-%m-%d")
-            .to_string();
+        let today = japan_day(0);
         let trip = outreach_protocol::sync::Trip {
             id: new_record_id(),
             site_name: "中野精機株式会社".into(),
