@@ -11,6 +11,7 @@ mod openapi;
 mod pickup;
 mod reports;
 mod staff;
+mod store_races;
 mod support;
 mod sync;
 mod tls;
