@@ -32,7 +32,7 @@ async fn accounts_are_stored_once_and_listed_for_the_roster() {
             "s001",
             "別人",
             Role::Staff,
-            "another-pass",
+            "someone else's phrase",
             KdfParams::FOR_TESTS,
             now(),
         )
@@ -128,7 +128,9 @@ fn bad_ids_names_and_short_passwords_are_refused() {
     ));
     assert!(matches!(
         make("s1", "x", "short"),
-        Err(StaffError::ShortPassword(8))
+        Err(StaffError::WeakPassword(
+            outreach_keys::WeakPassword::TooShort(10)
+        ))
     ));
 }
 
