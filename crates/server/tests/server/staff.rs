@@ -187,3 +187,21 @@ async fn the_admin_cli_adds_staff_and_refuses_a_duplicate() {
         );
     }
 }
+
+/// Issue 24, defect 9: only supervisors see the tablets.
+#[tokio::test]
+async fn issue_24_staff_who_are_not_supervisors_cannot_list_tablets() {
+    for storage in Storage::all() {
+        let server = crate::support::TestServer::start(storage).await;
+        let boss = crate::client::Console::sign_in(&server, "boss", Role::Supervisor).await;
+        let clerk = crate::client::Console::sign_in(&server, "clerk", Role::Staff).await;
+        assert_eq!(boss.get("/api/v1/console/devices").await.status(), 200);
+        let r = clerk.get("/api/v1/console/devices").await;
+        assert_eq!(
+            r.status(),
+            403,
+            "{storage:?}: a staff member is refused the tablet list"
+        );
+        server.stop().await;
+    }
+}
