@@ -20,7 +20,8 @@ const PASSWORD: &str = "correct horse battery";
 fn add_record(vault: &mut Vault, trip: &str, n: u32) {
     let now = chrono::Utc::now();
     let id = records::new_id(now).expect("id");
-    let photo: Vec<u8> = (0..50_000u32).map(|j| (j * 7 + n * 13) as u8).collect();
+    // The office stores only a well-formed JPEG.
+    let photo = outreach_server::photo_file::synthetic_jpeg(50_000, n, 640, 480);
     let photos = [PhotoIn {
         role: PhotoRole::Original,
         bytes: &photo,

@@ -140,14 +140,26 @@ impl Outcome {
 /// Bytes that stand in for a photo: `len` random-looking bytes between a JPEG's start
 /// and end markers, different for every seed, so no two records share a photo and
 /// content addressing cannot flatter the figure. The server does not decode them.
+/// A structurally sound JPEG of `len` bytes (the office refuses anything else):
+/// quantisation and Huffman tables, a 640 × 480 frame header, a scan header, image data
+/// without 0xFF bytes (so nothing needs stuffing) and the end-of-image marker.
 fn photo_bytes(seed: u64, len: usize) -> Vec<u8> {
     let mut rng = crate::synthetic::Rng::new(seed);
-    let mut out = Vec::with_capacity(len + 8);
-    out.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
-    while out.len() < len {
-        out.extend_from_slice(&rng.next().to_le_bytes());
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xDB, 0x00, 0x43, 0x00];
+    out.extend_from_slice(&[1u8; 64]);
+    out.extend_from_slice(&[
+        0xFF, 0xC0, 0x00, 0x11, 0x08, 0x01, 0xE0, 0x02, 0x80, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11,
+        0x00, 0x03, 0x11, 0x00, 0xFF, 0xC4, 0x00, 0x13, 0x00,
+    ]);
+    out.extend_from_slice(&[0u8; 16]);
+    out.extend_from_slice(&[
+        0xFF, 0xDA, 0x00, 0x0C, 0x03, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x00, 0x3F, 0x00,
+    ]);
+    let header = out.len();
+    while out.len() + 2 < len {
+        out.extend(rng.next().to_le_bytes().map(|b| b.min(0xFE)));
     }
-    out.truncate(len.saturating_sub(2).max(4));
+    out.truncate(len.saturating_sub(2).max(header));
     out.extend_from_slice(&[0xFF, 0xD9]);
     out
 }

@@ -12,18 +12,17 @@ use outreach_vault::{Policy, RosterEntry, Vault};
 
 #[derive(Subcommand)]
 pub enum VaultCommand {
-    /// Create a new vault with one staff member. Without --office-public-key, an office
-    /// recovery key pair is made and its private key written beside the vault as
-    /// FILE.office-key (for demos and tests; a real office keeps it offline).
+    /// Create a new vault with one staff member, sealed to the office recovery key:
+    /// the office's (--office-public-key), or for a demo a new pair whose private key
+    /// goes where --office-key-out says (never beside the vault unless told).
     Create {
         #[command(flatten)]
         who: AsStaff,
         /// The staff member's name.
         #[arg(long)]
         name: String,
-        /// The office recovery public key (base64), as the office server shows it.
-        #[arg(long)]
-        office_public_key: Option<String>,
+        #[command(flatten)]
+        office: OfficeKey,
         /// Key-derivation cost for the password wrap.
         #[arg(long, value_enum, default_value_t = Kdf::Calibrated)]
         kdf: Kdf,
@@ -31,11 +30,13 @@ pub enum VaultCommand {
     /// Write N synthetic records (Japanese names and addresses, each with a photo of
     /// about 300 KB) through the app's own code path, one committed transaction per
     /// record, printing `saved ID` after each commit. Creates the vault (with this staff
-    /// member and an office key beside it) when it does not exist; otherwise the
-    /// password is checked as at the tablet's sign-in.
+    /// member, sealed to the office key given as for `create`) when it does not exist;
+    /// otherwise the password is checked as at the tablet's sign-in.
     Seed {
         #[command(flatten)]
         who: AsStaff,
+        #[command(flatten)]
+        office: OfficeKey,
         /// How many records.
         #[arg(long)]
         records: u32,
@@ -93,6 +94,19 @@ pub enum VaultCommand {
     },
 }
 
+/// The office recovery key a new vault is sealed to.
+#[derive(Args)]
+pub struct OfficeKey {
+    /// The office recovery public key (base64), as the office server shows it.
+    #[arg(long, conflicts_with = "office_key_out")]
+    office_public_key: Option<String>,
+    /// For a demo or a test: make an office recovery key pair and write its private key
+    /// to this file (owner-only). A real office keeps that key offline, so it is
+    /// written only where asked.
+    #[arg(long, value_name = "FILE")]
+    office_key_out: Option<PathBuf>,
+}
+
 /// Which vault, as which staff member; the password comes from standard input.
 #[derive(Args)]
 pub struct AsStaff {
@@ -123,29 +137,30 @@ pub fn run(command: VaultCommand) -> anyhow::Result<()> {
         VaultCommand::Create {
             who,
             name,
-            office_public_key,
+            office,
             kdf,
         } => {
             let password = read_password()?;
-            create(
-                &who.db,
-                &who.staff_id,
-                &name,
-                &password,
-                office_public_key,
-                kdf,
-            )?;
+            create(&who.db, &who.staff_id, &name, &password, office, kdf)?;
             println!("created {}", who.db.display());
         }
         VaultCommand::Seed {
             who,
+            office,
             records,
             kdf,
             seed,
         } => {
             let password = read_password()?;
             if !who.db.exists() {
-                create(&who.db, &who.staff_id, "シード 職員", &password, None, kdf)?;
+                create(
+                    &who.db,
+                    &who.staff_id,
+                    "シード 職員",
+                    &password,
+                    office,
+                    kdf,
+                )?;
             }
             seed_records(&who.db, &who.staff_id, &password, records, seed)?;
         }
@@ -224,16 +239,18 @@ fn create(
     staff_id: &str,
     name: &str,
     password: &str,
-    office_public_key: Option<String>,
+    office: OfficeKey,
     kdf: Kdf,
 ) -> anyhow::Result<()> {
     let params = kdf_params(kdf)?;
-    let office = match office_public_key {
-        Some(b64) => serde_json::from_value::<PublicKey>(serde_json::Value::String(b64))
+    let office = match (office.office_public_key, office.office_key_out) {
+        (Some(b64), _) => serde_json::from_value::<PublicKey>(serde_json::Value::String(b64))
             .context("--office-public-key is not a base64 X25519 public key")?,
-        None => {
+        (None, None) => bail!(
+            "a new vault is sealed to the office recovery key: give --office-public-key (as the office server shows it), or for a demo --office-key-out FILE to make a pair and write its private key there"
+        ),
+        (None, Some(key_file)) => {
             let secret = SecretKey::generate()?;
-            let key_file = with_suffix(db, ".office-key");
             write_private(&key_file, secret.to_hex().as_bytes())?;
             eprintln!(
                 "office recovery key written to {} (keep it offline)",
@@ -348,12 +365,6 @@ pub(crate) fn read_password() -> anyhow::Result<String> {
         bail!("no password on standard input");
     }
     Ok(password)
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(suffix);
-    path.with_file_name(name)
 }
 
 /// Creates `path` readable by the owner only and refuses to overwrite.

@@ -33,6 +33,8 @@ fn records_reported_saved_survive_200_kills() {
             "--password-stdin",
             "--kdf",
             "test",
+            "--office-key-out",
+            dir.path().join("office.key").to_str().expect("utf-8"),
         ])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

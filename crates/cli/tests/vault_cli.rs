@@ -36,6 +36,8 @@ fn create(dir: &Path) -> std::path::PathBuf {
             "--password-stdin",
             "--kdf",
             "test",
+            "--office-key-out",
+            dir.join("office.key").to_str().expect("utf-8"),
         ],
         "hanako-pass\n",
     );
@@ -51,10 +53,10 @@ fn create(dir: &Path) -> std::path::PathBuf {
 fn the_office_key_recovers_a_readable_export_and_the_raw_key() {
     let dir = tempfile::tempdir().expect("dir");
     let db = create(dir.path());
-    let key_file = dir.path().join("tablet.db.office-key");
+    let key_file = dir.path().join("office.key");
     assert!(
         key_file.is_file(),
-        "an office key is written beside a demo vault"
+        "a demo's office key is written where --office-key-out says"
     );
 
     let export = dir.path().join("export.json");
@@ -196,6 +198,8 @@ fn a_wrong_office_key_and_an_existing_vault_are_refused() {
             "--password-stdin",
             "--kdf",
             "test",
+            "--office-key-out",
+            dir.path().join("office2.key").to_str().expect("utf-8"),
         ],
         "pw\n",
     );
@@ -269,4 +273,40 @@ fn a_roster_file_adds_staff_who_can_then_sign_in() {
     )
     .expect("the imported staff member signs in with their own password");
     assert_eq!(v.staff_name().expect("name"), "桐生一郎");
+}
+
+/// Issue 24: a demo vault's office key is written only where asked, never beside the
+/// vault by default (a copy of the folder would carry the key that opens it).
+#[test]
+fn issue_24_create_without_an_office_key_is_refused_and_writes_no_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("tablet.db");
+    let out = outreach(
+        &[
+            "vault",
+            "create",
+            "--db",
+            db.to_str().expect("utf-8"),
+            "--staff-id",
+            "s001",
+            "--name",
+            "太田花子",
+            "--password-stdin",
+            "--kdf",
+            "test",
+        ],
+        "hanako-pass\n",
+    );
+    assert!(!out.status.success(), "no office key named: refused");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--office-public-key") && stderr.contains("--office-key-out"),
+        "the message names both ways: {stderr}"
+    );
+    assert!(!db.exists(), "no vault is made");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        0,
+        "and no key file lies beside where it would be"
+    );
 }

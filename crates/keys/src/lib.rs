@@ -15,11 +15,13 @@
 mod error;
 mod login;
 mod password;
+pub mod password_rule;
 mod seal;
 
 pub use error::KeyError;
 pub use login::{hash_login_password, verify_login_password};
 pub use password::{KdfParams, PasswordWrap, fold_password};
+pub use password_rule::{WeakPassword, check_new_password};
 pub use seal::{PublicKey, Sealed, SecretKey};
 
 /// Fills a fixed-size array from the operating system's random source.

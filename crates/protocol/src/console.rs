@@ -90,7 +90,8 @@ pub struct NewStaff {
     pub name: String,
     /// `supervisor` or `staff`.
     pub role: String,
-    /// At least 8 characters.
+    /// At least 10 characters, not holding the staff ID, not easy to guess
+    /// (`outreach_keys::check_new_password`).
     pub password: String,
 }
 
@@ -102,7 +103,8 @@ pub struct NewStaff {
 pub struct PasswordChange {
     /// The password in use.
     pub current_password: String,
-    /// At least 8 characters.
+    /// At least 10 characters, not holding the staff ID, not easy to guess
+    /// (`outreach_keys::check_new_password`).
     pub new_password: String,
 }
 

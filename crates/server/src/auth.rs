@@ -46,6 +46,72 @@ fn plausible_secret(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// How long a request waits for a place for Argon2 work before it is told to come back.
+const PASSWORD_CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Places for Argon2 work: a sign-in's verification, a password change, a new account.
+/// Each holds 64 MiB (or more, for a calibrated wrap) while it runs, so only a few per
+/// core run at once; a request that finds no place within two seconds is answered
+/// 503 `busy` with `Retry-After`, and the memory in use stays bounded by
+/// [`PasswordChecks::slots`] × the cost of one, however many arrive.
+#[derive(Debug, Clone)]
+pub struct PasswordChecks {
+    places: std::sync::Arc<tokio::sync::Semaphore>,
+    slots: usize,
+}
+
+impl Default for PasswordChecks {
+    /// Two places per core.
+    fn default() -> Self {
+        Self::with_slots(Self::per_core())
+    }
+}
+
+impl PasswordChecks {
+    /// Two places per core (at least two).
+    pub fn per_core() -> usize {
+        std::thread::available_parallelism()
+            .map_or(2, |n| n.get() * 2)
+            .max(2)
+    }
+
+    /// `slots` places.
+    pub fn with_slots(slots: usize) -> Self {
+        let slots = slots.max(1);
+        Self {
+            places: std::sync::Arc::new(tokio::sync::Semaphore::new(slots)),
+            slots,
+        }
+    }
+
+    /// How many places there are.
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+
+    /// Runs `work` on a blocking thread once a place is free. The place is held until
+    /// `work` ends, even when the client has gone: the memory is in use until then.
+    ///
+    /// # Errors
+    /// [`AppError::Busy`] when no place came free in time.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let place = tokio::time::timeout(PASSWORD_CHECK_WAIT, self.places.clone().acquire_owned())
+            .await
+            .map_err(|_| AppError::Busy)?
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || {
+            let result = work();
+            drop(place);
+            result
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
 /// An enrolled, unrevoked tablet with an unexpired credential.
 #[derive(Debug, Clone)]
 pub struct DeviceAuth(pub Device);

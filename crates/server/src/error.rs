@@ -39,6 +39,9 @@ pub enum AppError {
     /// The database is unreachable or failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Every place for password work is taken: come back shortly (503, `Retry-After`).
+    #[error("busy")]
+    Busy,
     /// Something on the server failed that is not the client's doing.
     #[error("internal: {0}")]
     Internal(String),
@@ -134,6 +137,15 @@ impl IntoResponse for AppError {
                     "the server's database is not available".to_owned(),
                 )
             }
+            AppError::Busy => {
+                tracing::warn!("password work at its cap: asked to retry");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "the server is checking many passwords at once: try again in a few seconds"
+                        .to_owned(),
+                )
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal failure");
                 (
@@ -152,6 +164,12 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response();
+        if code == "busy" {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from_static("2"),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -173,11 +191,13 @@ impl From<JsonRejection> for AppError {
             JsonRejection::JsonSyntaxError(_) => {
                 AppError::bad_request("malformed_json", "the body is not valid JSON")
             }
-            // serde's message names the field and the expected type, never the value.
             JsonRejection::JsonDataError(e) => AppError::client(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_body",
-                format!("the body does not match the schema: {}", e.body_text()),
+                format!(
+                    "the body does not match the schema: {}",
+                    schema_mismatch(&e)
+                ),
             ),
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 AppError::client(
@@ -199,7 +219,88 @@ impl From<PathRejection> for AppError {
 
 impl From<QueryRejection> for AppError {
     fn from(r: QueryRejection) -> Self {
-        AppError::bad_request("invalid_query", r.body_text())
+        let text = r.body_text();
+        let message = text.split_once(": ").map_or("", |(_, m)| m);
+        AppError::bad_request(
+            "invalid_query",
+            format!(
+                "the query string does not match: {}",
+                without_values(message)
+            ),
+        )
+    }
+}
+
+/// Where a JSON body differs from the schema and how, without the value sent: serde's
+/// messages quote what arrived (`invalid type: string "山田 太郎"`, an unknown field's
+/// name), and a refusal must never echo a resident's data into a client's or a
+/// proxy's log.
+fn schema_mismatch(rejection: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = Some(rejection);
+    while let Some(e) = cause {
+        if let Some(e) = e.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            let path = safe_path(e.path());
+            return format!("{path}: {}", without_values(&e.inner().to_string()));
+        }
+        cause = e.source();
+    }
+    "invalid value".to_owned()
+}
+
+/// A field path from the schema's names and array indexes; a map key the client chose
+/// is shown as `?` unless it is a plain identifier.
+fn safe_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let identifier = |s: &str| {
+        (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(if identifier(key) { key } else { "?" });
+            }
+            Segment::Unknown => out.push_str(".?"),
+        }
+    }
+    if out.is_empty() {
+        "body".to_owned()
+    } else {
+        out
+    }
+}
+
+/// serde's message with what arrived left out and what was expected kept: `wrong
+/// type, expected i64`, `unknown field, expected one of …`. Messages serde makes from
+/// the schema alone (a missing or duplicate field) stay as they are; any other (a
+/// custom check's) becomes `invalid value`, since it may quote the input.
+pub(crate) fn without_values(message: &str) -> String {
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let expected = message
+        .rsplit_once(", expected ")
+        .map(|(_, e)| format!(", expected {e}"))
+        .unwrap_or_default();
+    let kind = [
+        ("invalid type", "wrong type"),
+        ("invalid value", "invalid value"),
+        ("unknown variant", "unknown value"),
+        ("unknown field", "unknown field"),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| message.starts_with(prefix));
+    match kind {
+        Some((_, kind)) => format!("{kind}{expected}"),
+        None if message.starts_with("missing field `")
+            || message.starts_with("duplicate field `")
+            || message.starts_with("invalid length ") =>
+        {
+            message.to_owned()
+        }
+        None => "invalid value".to_owned(),
     }
 }
 
@@ -211,5 +312,37 @@ pub struct ApiJson<T>(pub T);
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         Json(self.0).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_keep_what_was_expected_and_lose_what_was_sent() {
+        assert_eq!(
+            without_values(
+                r#"invalid type: string "山田 太郎, expected nothing", expected i64 at line 1 column 9"#
+            ),
+            "wrong type, expected i64"
+        );
+        assert_eq!(
+            without_values("unknown field `山田`, expected one of `staffId`, `password`"),
+            "unknown field, expected one of `staffId`, `password`"
+        );
+        assert_eq!(
+            without_values("unknown variant `山田`, expected `staff` or `supervisor`"),
+            "unknown value, expected `staff` or `supervisor`"
+        );
+        assert_eq!(
+            without_values("missing field `staffId`"),
+            "missing field `staffId`"
+        );
+        assert_eq!(
+            without_values("not a date: 山田"),
+            "invalid value",
+            "a custom message may quote the input"
+        );
     }
 }

@@ -8,8 +8,10 @@ pub mod api;
 pub mod auth;
 pub mod cards;
 pub mod error;
+pub mod http;
 pub mod migrations;
 pub mod office;
+pub mod photo_file;
 pub mod pickup;
 pub mod recovery;
 pub mod reports;
@@ -18,11 +20,15 @@ pub mod store;
 pub mod tls;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request};
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum_server::accept::DefaultAcceptor;
+use http::connections::{Gate, GatedAcceptor, Limits};
 use outreach_keys::KdfParams;
 use outreach_protocol::{API_PREFIX, API_VERSION, API_VERSION_HEADER};
 use tokio::net::TcpListener;
@@ -48,12 +54,21 @@ pub struct AppState {
     /// `sha256/<base64>` of the TLS certificate's public key, carried in enrolment
     /// codes; `None` when serving plain HTTP behind a TLS-terminating proxy.
     pub spki_pin: Option<String>,
+    /// The host names and IP addresses the TLS certificate names (empty under plain
+    /// HTTP): an enrolment code names the server only by one of them.
+    pub certificate_names: Vec<String>,
     /// The URL tablets use, when the operator configured one (`--public-url`).
     pub public_url: Option<String>,
     /// Argon2id cost of the password wraps made for new staff accounts.
     pub staff_kdf: KdfParams,
     /// Failed console sign-ins, for the back-off.
     pub login_throttle: Arc<api::console::LoginThrottle>,
+    /// Places for Argon2 work (sign-ins, password changes, new accounts), a few per
+    /// core, so memory in use stays bounded however many arrive at once.
+    pub password_checks: auth::PasswordChecks,
+    /// The server's data folder (the SQLite database's, and its certificate's): `/health`
+    /// checks that a file can still be written there.
+    pub data_dir: Option<std::path::PathBuf>,
     /// The built web console (`ui/dist`: `console.html` and `assets/`), served at
     /// `/console` when set.
     pub console_dir: Option<std::path::PathBuf>,
@@ -66,18 +81,36 @@ impl AppState {
         Self {
             store,
             spki_pin: None,
+            certificate_names: Vec::new(),
             public_url: None,
             staff_kdf,
             login_throttle: Arc::default(),
+            password_checks: auth::PasswordChecks::default(),
+            data_dir: None,
             console_dir: None,
         }
     }
 }
 
+/// `Strict-Transport-Security` on HTTPS responses: a year, this host only (the server is
+/// often reached by IP address or a LAN name that other hosts share a domain with).
+pub const HSTS: &str = "max-age=31536000";
+
 /// The whole HTTP application.
+///
+/// Every response says `nosniff`; API responses are `Cache-Control: no-store` unless
+/// the handler says otherwise (they carry residents' data); HTTPS responses carry
+/// [`HSTS`]. Every state-changing request passes [`http::cross_site`].
 pub fn app(state: AppState) -> Router {
-    let request_id = HeaderName::from_static("x-request-id");
     let (api, _) = api::router();
+    let api = api.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
+    let hsts = state
+        .spki_pin
+        .is_some()
+        .then(|| HeaderValue::from_static(HSTS));
     let console = state.console_dir.clone().map(console_site);
     let mut router = Router::new().nest(API_PREFIX, api);
     if let Some(site) = console {
@@ -88,18 +121,32 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(
             tower::ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-                // Only method, path and request id are logged: never a query string,
-                // body or header value, which could carry personal data.
+                .layer(axum::middleware::map_request(
+                    http::request_id::drop_unacceptable,
+                ))
+                .layer(SetRequestIdLayer::new(http::request_id::HEADER, MakeRequestUuid))
+                // Only method, path, request id and client address are logged: never a
+                // query string, body or header value, which could carry personal data.
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    let id = req.headers().get(&http::request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    let client = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, client = %client)
                 }))
-                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(PropagateRequestIdLayer::new(http::request_id::HEADER))
                 .layer(SetResponseHeaderLayer::overriding(
                     HeaderName::from_static(API_VERSION_HEADER),
                     HeaderValue::from_static(API_VERSION),
                 ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    move |_: &axum::http::Response<_>| hsts.clone(),
+                ))
+                .layer(axum::middleware::from_fn(http::cross_site::refuse_cross_site))
+                .layer(axum::middleware::from_fn(http::drain::finish_request_body))
                 .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)),
         )
 }
@@ -163,33 +210,50 @@ pub fn spawn_housekeeping(store: Arc<Store>) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets requests in
-/// flight finish.
+/// Serves `app` over plain HTTP on `listener` with the default [`Limits`] until
+/// `shutdown` completes, then lets requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+    serve_with(listener, state, None, Limits::default(), shutdown)
         .await
+        .map_err(|e| match e {
+            tls::TlsError::Serve(e) => e,
+            other => std::io::Error::other(other),
+        })
 }
 
-/// Serves `app` over HTTPS (HTTP/2 or HTTP/1.1 by ALPN) on `listener` with `tls`
-/// until `shutdown` completes, then lets requests in flight finish, like [`serve`].
-/// A client that fails its handshake (e.g. one speaking plain HTTP) loses only its
-/// own connection.
+/// Serves `app` over HTTPS (HTTP/2 or HTTP/1.1 by ALPN) on `listener` with `tls` and
+/// the default [`Limits`], like [`serve`]. A client that fails its handshake (e.g. one
+/// speaking plain HTTP) loses only its own connection.
 pub async fn serve_tls(
     listener: TcpListener,
     state: AppState,
     tls: tls::TlsMaterial,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tls::TlsError> {
-    let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(
-        axum_server::tls_rustls::RustlsConfig::from_config(tls.server_config()?),
-    )
-    .handshake_timeout(Duration::from_secs(10));
-    let handle = axum_server::Handle::<std::net::SocketAddr>::new();
+    serve_with(listener, state, Some(tls), Limits::default(), shutdown).await
+}
+
+/// Serves `app` on `listener`, over HTTPS when `tls` is given (the state then takes
+/// its pin and names), with every connection held to `limits`: the caps in total and
+/// per address, the header-read, first-request, idle and handshake timeouts. Runs
+/// until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve_with(
+    listener: TcpListener,
+    mut state: AppState,
+    tls: Option<tls::TlsMaterial>,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), tls::TlsError> {
+    if let Some(material) = &tls {
+        state.spki_pin = Some(material.spki_pin().to_owned());
+        state.certificate_names = material.names();
+    }
+    let gate = Gate::new(&limits);
+    let handle = axum_server::Handle::<SocketAddr>::new();
     let stopper = tokio::spawn({
         let handle = handle.clone();
         async move {
@@ -197,16 +261,48 @@ pub async fn serve_tls(
             handle.graceful_shutdown(None);
         }
     });
-    let served = axum_server::Server::from_listener(listener)
-        .acceptor(acceptor)
-        .handle(handle)
-        .accept_error_handler(|_peer, e| {
-            // A failed handshake is the client's business (a plain-HTTP request, a
-            // tablet with another pin): logged, and the server goes on.
-            tracing::debug!(error = %e, "TLS connection not accepted");
-        })
-        .serve(app(state).into_make_service())
-        .await;
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let gated = GatedAcceptor::new(DefaultAcceptor::new(), gate, &limits);
+    let server = axum_server::Server::from_listener(listener);
+    let served = match tls {
+        Some(material) => {
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(
+                axum_server::tls_rustls::RustlsConfig::from_config(material.server_config()?),
+            )
+            .handshake_timeout(limits.tls_handshake_timeout)
+            .acceptor(gated);
+            held_to(server.acceptor(acceptor), &limits, handle)
+                .serve(service)
+                .await
+        }
+        None => {
+            held_to(server.acceptor(gated), &limits, handle)
+                .serve(service)
+                .await
+        }
+    };
     stopper.abort();
     served.map_err(tls::TlsError::Serve)
+}
+
+/// hyper's side of [`Limits`], and what happens to a connection that is not accepted.
+fn held_to<A>(
+    mut server: axum_server::Server<SocketAddr, A>,
+    limits: &Limits,
+    handle: axum_server::Handle<SocketAddr>,
+) -> axum_server::Server<SocketAddr, A> {
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(limits.header_read_timeout);
+    server.http_builder().http2().max_concurrent_streams(64);
+    server
+        .first_request_timeout(limits.first_request_timeout)
+        .handle(handle)
+        .accept_error_handler(|_peer, e| {
+            // A refused or failed connection is the client's business (over a cap, a
+            // plain-HTTP request to the TLS port, a tablet with another pin): logged,
+            // and the server goes on.
+            tracing::debug!(error = %e, "connection not accepted");
+        })
 }

@@ -506,6 +506,18 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             None
         }
     };
+    // Every connection holds a descriptor: raise the soft limit to the hard one, and
+    // size the connection caps to what is left after the database's and the files'.
+    let descriptors = outreach_server::http::connections::raise_descriptor_limit();
+    let limits = outreach_server::http::connections::Limits::for_descriptors(descriptors);
+    tracing::info!(
+        descriptors,
+        max_connections = limits.max_connections,
+        max_per_address = limits.max_per_address,
+        password_checks = state.password_checks.slots(),
+        "limits"
+    );
+    state.data_dir = Some(data.clone());
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -521,19 +533,9 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     }
     stdout.flush()?;
     drop(stdout);
-    match tls {
-        Some(material) => {
-            state.spki_pin = Some(material.spki_pin().to_owned());
-            outreach_server::serve_tls(listener, state, material, shutdown)
-                .await
-                .context("serving")?;
-        }
-        None => {
-            outreach_server::serve(listener, state, shutdown)
-                .await
-                .context("serving")?;
-        }
-    }
+    outreach_server::serve_with(listener, state, tls, limits, shutdown)
+        .await
+        .context("serving")?;
     tracing::info!("outreach-server stopped");
     Ok(())
 }

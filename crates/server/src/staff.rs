@@ -21,9 +21,9 @@ pub enum StaffError {
     /// The name is empty.
     #[error("the name must not be empty")]
     NoName,
-    /// The password is too short.
-    #[error("a password has at least {0} characters")]
-    ShortPassword(usize),
+    /// The password does not meet the password rule.
+    #[error(transparent)]
+    WeakPassword(#[from] outreach_keys::WeakPassword),
     /// The key or wrap could not be written as JSON.
     #[error("could not encode the key material")]
     Encode,
@@ -40,11 +40,9 @@ pub enum StaffError {
 pub static DUMMY_LOGIN_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_login_password("no such staff member").unwrap_or_default());
 
-/// The shortest password accepted.
-pub const MIN_PASSWORD_CHARS: usize = 8;
-
 /// Makes an account with its login hash, key pair and password wrap. `kdf` is the
-/// wrap's cost: [`calibrated_kdf`] for real accounts.
+/// wrap's cost: [`calibrated_kdf`] for real accounts. The password must meet
+/// [`outreach_keys::check_new_password`].
 pub fn new_account(
     staff_id: &str,
     name: &str,
@@ -63,9 +61,7 @@ pub fn new_account(
     if name.trim().is_empty() {
         return Err(StaffError::NoName);
     }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(StaffError::ShortPassword(MIN_PASSWORD_CHARS));
-    }
+    outreach_keys::check_new_password(password, staff_id, name)?;
     let key = SecretKey::generate()?;
     let wrap = PasswordWrap::wrap(&key, password, kdf, staff_id.as_bytes())?;
     let public_key = match serde_json::to_value(key.public_key()) {
@@ -101,9 +97,7 @@ pub fn change_password(
     new: &str,
     kdf: KdfParams,
 ) -> Result<(String, String), StaffError> {
-    if new.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(StaffError::ShortPassword(MIN_PASSWORD_CHARS));
-    }
+    outreach_keys::check_new_password(new, &account.staff_id, &account.name)?;
     let wrap: PasswordWrap =
         serde_json::from_str(&account.key_wrap).map_err(|_| StaffError::Encode)?;
     let key = wrap

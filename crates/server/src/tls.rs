@@ -277,6 +277,14 @@ impl TlsMaterial {
         self.origin
     }
 
+    /// The host names and IP addresses the end-entity certificate names (its subject
+    /// alternative names): DNS names lowercase, IP addresses in their normal form.
+    pub fn names(&self) -> Vec<String> {
+        CertInfo::read(self.leaf_der())
+            .map(|info| info.names.into_iter().collect())
+            .unwrap_or_default()
+    }
+
     /// The end-entity certificate, DER.
     pub fn leaf_der(&self) -> &[u8] {
         self.chain.first().map_or(&[], |c| c.as_ref())

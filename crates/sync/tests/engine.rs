@@ -190,9 +190,8 @@ async fn tablet(office: &Office, n: usize) -> (tempfile::TempDir, Mutex<Vault>, 
         .expect("trip");
     for i in 0..n {
         let id = records::new_id(now()).expect("id");
-        let photo: Vec<u8> = (0..300_000u32)
-            .map(|j| (j.wrapping_mul(31).wrapping_add(i as u32 * 7919) >> 3) as u8)
-            .collect();
+        // The office stores only a well-formed JPEG.
+        let photo = outreach_server::photo_file::synthetic_jpeg(300_000, i as u32, 640, 480);
         let photos = [PhotoIn {
             role: PhotoRole::Original,
             bytes: &photo,

@@ -25,5 +25,8 @@ describe('errorText', () => {
     expect(errorText(new ApiError(401, 'session_missing', 'sign in'))).toContain('サインインし直して');
     expect(errorText(new ApiError(503, 'storage_unavailable', 'x'))).toContain('しばらくしてから');
     expect(errorText(new Error('boom'))).toBe('boom');
+    expect(errorText(new ApiError(422, 'password_guessable', 'too easy'))).toContain('推測されやすい');
+    expect(errorText(new ApiError(503, 'busy', 'x'))).toContain('混み合って');
+    expect(errorText(new ApiError(403, 'cross_site_refused', 'x'))).toContain('別のサイト');
   });
 });

@@ -260,6 +260,14 @@ const WHOLE: Record<string, string> = {
   not_no_show: '「来庁なし」の予約にだけ連絡記録を残せます。',
   nothing_to_print: '未送付の通知書はありません（再印刷は1件ずつ選んでください）。',
   not_in_batch: 'この便の窓口受取の対象ではありません。',
+  password_too_short: 'パスワードは10文字以上にしてください。',
+  password_holds_staff_id: 'パスワードに職員IDを含めないでください。',
+  password_guessable:
+    'このパスワードは推測されやすいため使えません（よく使われるもの、キーボードの並び、同じ文字や連続した文字、名前や単語＋数字など）。長めの文にしてください。',
+  busy: 'サーバーが混み合っています。数秒待ってからもう一度試してください。',
+  cross_site_refused: '別のサイトからの操作は受け付けません。コンソールの画面から操作してください。',
+  host_not_in_certificate:
+    'このアドレスはサーバーの証明書に含まれていません。証明書にある名前（またはIPアドレス）でコンソールを開き直してください。',
 };
 
 /** A refusal as office staff read it: Japanese, naming the field, never a stack of codes. */

@@ -101,7 +101,8 @@ name: string,
  */
 role: string, 
 /**
- * At least 8 characters.
+ * At least 10 characters, not holding the staff ID, not easy to guess
+ * (`outreach_keys::check_new_password`).
  */
 password: string, };
 export type PasswordChange = { 
@@ -110,7 +111,8 @@ export type PasswordChange = {
  */
 currentPassword: string, 
 /**
- * At least 8 characters.
+ * At least 10 characters, not holding the staff ID, not easy to guess
+ * (`outreach_keys::check_new_password`).
  */
 newPassword: string, };
 export type StaffInfo = { 

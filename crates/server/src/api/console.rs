@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use outreach_protocol::ErrorBody;
@@ -71,16 +71,18 @@ impl LoginThrottle {
     }
 }
 
-fn session_cookie(state: &AppState, token: &str, max_age: i64) -> Result<HeaderValue, AppError> {
-    let secure = if state.spki_pin.is_some() {
-        "; Secure"
-    } else {
-        ""
-    };
+/// The session cookie: `Secure` always, under `--plain-http` too, where the browser
+/// reaches the console through a TLS proxy.
+fn session_cookie(token: &str, max_age: i64) -> Result<HeaderValue, AppError> {
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}; Secure"
     ))
     .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// A new password the rule refuses: 422 with the rule's own code.
+fn weak_password(w: outreach_keys::WeakPassword) -> AppError {
+    AppError::client(StatusCode::UNPROCESSABLE_ENTITY, w.code(), w.to_string())
 }
 
 /// Signs a staff member in; the session is an HttpOnly, SameSite=Strict cookie.
@@ -115,18 +117,22 @@ pub async fn login(
     let account = state.store.staff(&req.staff_id).await?;
     let password = req.password.clone();
     let phc = account.as_ref().map(|a| a.password_hash.clone());
-    // Argon2id takes a fraction of a second of CPU: off the async workers. An unknown
-    // ID is checked against a dummy hash so the answer takes as long.
-    let ok = tokio::task::spawn_blocking(move || match phc {
-        Some(phc) => outreach_keys::verify_login_password(&password, &phc),
-        None => {
-            let _ =
-                outreach_keys::verify_login_password(&password, &crate::staff::DUMMY_LOGIN_HASH);
-            false
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    // Argon2id takes a fraction of a second of CPU and 64 MiB: off the async workers,
+    // a few at a time. An unknown ID is checked against a dummy hash so the answer
+    // takes as long.
+    let ok = state
+        .password_checks
+        .run(move || match phc {
+            Some(phc) => outreach_keys::verify_login_password(&password, &phc),
+            None => {
+                let _ = outreach_keys::verify_login_password(
+                    &password,
+                    &crate::staff::DUMMY_LOGIN_HASH,
+                );
+                false
+            }
+        })
+        .await?;
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         _ => {
@@ -162,7 +168,7 @@ pub async fn login(
     let mut h = HeaderMap::new();
     h.insert(
         header::SET_COOKIE,
-        session_cookie(&state, &token, SESSION_HOURS * 3600)?,
+        session_cookie(&token, SESSION_HOURS * 3600)?,
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok((h, Json(user(&account))).into_response())
@@ -189,36 +195,37 @@ pub async fn logout(
     state.store.delete_session(&session.token_hash).await?;
     audit(&state, session.actor(), "logout", &session.account.staff_id).await?;
     let mut h = HeaderMap::new();
-    h.insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
+    h.insert(header::SET_COOKIE, session_cookie("", 0)?);
     Ok((StatusCode::NO_CONTENT, h).into_response())
 }
 
-/// The server's URL for tablets: the configured public URL, else the address the
-/// supervisor reached the console at.
-fn server_url(state: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
+/// The server's URL for tablets: the configured public URL, else the authority the
+/// supervisor reached the console at (HTTP/2's `:authority` or HTTP/1.1's `Host`),
+/// which over HTTPS must be one the certificate names.
+fn server_url(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<String, AppError> {
     if let Some(url) = &state.public_url {
         return Ok(url.clone());
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .ok_or_else(|| {
-            AppError::bad_request(
-                "host_unknown",
-                "no usable Host header: start the server with --public-url",
-            )
-        })?;
+    let authority = crate::http::authority::of(uri, headers).ok_or_else(|| {
+        AppError::bad_request(
+            "host_unknown",
+            "the request names no usable host (Host or :authority)",
+        )
+    })?;
+    if state.spki_pin.is_some()
+        && !crate::http::authority::named_by(&authority, &state.certificate_names)
+    {
+        return Err(AppError::bad_request(
+            "host_not_in_certificate",
+            "the console was reached at a host the server's certificate does not name: open it at one of the certificate's names (or add this one with --tls-hostname)",
+        ));
+    }
     let scheme = if state.spki_pin.is_some() {
         "https"
     } else {
         "http"
     };
-    Ok(format!("{scheme}://{host}"))
+    Ok(format!("{scheme}://{authority}"))
 }
 
 /// Makes a one-time enrolment code for a tablet, with its QR code.
@@ -227,7 +234,7 @@ fn server_url(state: &AppState, headers: &HeaderMap) -> Result<String, AppError>
     request_body = EnrolmentRequest,
     responses(
         (status = 201, body = EnrolmentIssued),
-        (status = 400, description = "The body is not JSON, or no usable Host header", body = ErrorBody),
+        (status = 400, description = "The body is not JSON, no usable host, or a host the certificate does not name", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
     )
@@ -235,6 +242,7 @@ fn server_url(state: &AppState, headers: &HeaderMap) -> Result<String, AppError>
 pub async fn issue_enrolment(
     State(state): State<AppState>,
     session: StaffSession,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     ApiJson(req): ApiJson<EnrolmentRequest>,
 ) -> Result<(StatusCode, Json<EnrolmentIssued>), AppError> {
@@ -244,7 +252,7 @@ pub async fn issue_enrolment(
         &session.account.staff_id,
         &req.device_name,
         req.valid_minutes.unwrap_or(15),
-        server_url(&state, &headers)?,
+        server_url(&state, &uri, &headers)?,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(issued)))
@@ -316,15 +324,16 @@ fn device_info(d: crate::store::Device) -> DeviceInfo {
     }
 }
 
-/// Every enrolled tablet.
+/// Every enrolled tablet (supervisors).
 #[utoipa::path(
     get, path = "/console/devices", tag = "console", security(("console" = [])),
-    responses((status = 200, body = DeviceList), (status = 401, body = ErrorBody))
+    responses((status = 200, body = DeviceList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 pub async fn devices(
     State(state): State<AppState>,
-    _session: StaffSession,
+    session: StaffSession,
 ) -> Result<Json<DeviceList>, AppError> {
+    session.require_supervisor()?;
     Ok(Json(DeviceList {
         devices: state
             .store
@@ -415,22 +424,24 @@ pub async fn add_staff(
     let role = Role::parse(&req.role)
         .ok_or_else(|| unprocessable("invalid_role", "role is supervisor or staff"))?;
     let kdf = state.staff_kdf;
-    let account = tokio::task::spawn_blocking(move || {
-        crate::staff::new_account(
-            &req.staff_id,
-            &req.name,
-            role,
-            &req.password,
-            kdf,
-            Utc::now(),
-        )
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| match e {
-        crate::staff::StaffError::Key(k) => AppError::Internal(k.to_string()),
-        other => unprocessable("invalid_staff", other.to_string()),
-    })?;
+    let account = state
+        .password_checks
+        .run(move || {
+            crate::staff::new_account(
+                &req.staff_id,
+                &req.name,
+                role,
+                &req.password,
+                kdf,
+                Utc::now(),
+            )
+        })
+        .await?
+        .map_err(|e| match e {
+            crate::staff::StaffError::Key(k) => AppError::Internal(k.to_string()),
+            crate::staff::StaffError::WeakPassword(w) => weak_password(w),
+            other => unprocessable("invalid_staff", other.to_string()),
+        })?;
     state.store.insert_staff(&account).await?;
     audit(&state, session.actor(), "staff_added", &account.staff_id).await?;
     Ok((StatusCode::CREATED, Json(staff_info(account))))
@@ -487,11 +498,12 @@ pub async fn change_password(
 ) -> Result<StatusCode, AppError> {
     let account = session.account.clone();
     let kdf = state.staff_kdf;
-    let changed = tokio::task::spawn_blocking(move || {
-        crate::staff::change_password(&account, &req.current_password, &req.new_password, kdf)
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let changed = state
+        .password_checks
+        .run(move || {
+            crate::staff::change_password(&account, &req.current_password, &req.new_password, kdf)
+        })
+        .await?;
     let (hash, wrap) = match changed {
         Ok(v) => v,
         Err(crate::staff::StaffError::WrongPassword) => {
@@ -503,6 +515,7 @@ pub async fn change_password(
             ));
         }
         Err(crate::staff::StaffError::Key(k)) => return Err(AppError::Internal(k.to_string())),
+        Err(crate::staff::StaffError::WeakPassword(w)) => return Err(weak_password(w)),
         Err(other) => {
             return Err(unprocessable("invalid_password", other.to_string()));
         }

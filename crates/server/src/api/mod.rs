@@ -232,13 +232,17 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// Whether the server and its database answer.
+/// Whether the server and its database answer, and whether its data folder can still
+/// be written (a full or read-only disk answers 503 `storage_unwritable`).
 #[utoipa::path(
     get, path = "/health", tag = "device",
     responses((status = 200, body = Health), (status = 503, body = ErrorBody))
 )]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
     let schema_version = state.store.ping().await?;
+    if let Some(dir) = state.data_dir.clone() {
+        write_probe(dir).await?;
+    }
     Ok(Json(Health {
         status: "ok".to_owned(),
         version: VERSION.to_owned(),
@@ -246,4 +250,31 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppEr
         storage: state.store.kind(),
         schema_version,
     }))
+}
+
+/// Bytes `/health` writes (and deletes) in the data folder: a few database pages.
+pub const WRITE_PROBE_BYTES: usize = 16 * 1024;
+
+/// Writes and deletes a small file in `dir`: a database in a folder where this fails
+/// cannot store a record either, and the server must not say it is well.
+async fn write_probe(dir: std::path::PathBuf) -> Result<(), AppError> {
+    let written = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut file = tempfile::Builder::new()
+            .prefix(".health-probe")
+            .tempfile_in(&dir)?;
+        file.write_all(&[0u8; WRITE_PROBE_BYTES])?;
+        file.flush()?;
+        file.close()
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    written.map_err(|e| {
+        tracing::error!(error = %e, "the data folder cannot be written");
+        AppError::client(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unwritable",
+            "the server cannot write to its data folder (a full or read-only disk): nothing can be stored",
+        )
+    })
 }

@@ -355,6 +355,7 @@ pub struct UploadBytes(pub Vec<u8>);
         (status = 410, body = ErrorBody), (status = 412, body = ErrorBody),
         (status = 413, description = "Past the declared length; nothing stored", body = ErrorBody),
         (status = 415, body = ErrorBody),
+        (status = 422, description = "The finished photo is not a well-formed JPEG (or PNG) of a photo's size; the upload discarded", body = ErrorBody),
         (status = 460, description = "Checksum mismatch; nothing stored (or, for the whole photo, the upload discarded)", body = ErrorBody),
     )
 )]
@@ -492,6 +493,14 @@ async fn receive(
             state.store.delete_upload(&upload.upload_id).await?;
             return Err(checksum_mismatch(
                 "the photo's bytes do not match the sha256 named when the upload was made; the upload was discarded, start again",
+            ));
+        }
+        if let Err(e) = crate::photo_file::check(&bytes) {
+            state.store.delete_upload(&upload.upload_id).await?;
+            return Err(AppError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                e.code(),
+                format!("{e}; the upload was discarded and nothing stored"),
             ));
         }
         state

@@ -23,17 +23,10 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Bytes that stand in for a photo: `n` of them, different for each seed.
+/// A photo of about `n` bytes, different for each seed: a structurally sound JPEG (the
+/// server refuses anything else), not a picture.
 pub fn photo(n: usize, seed: u8) -> Vec<u8> {
-    let mut out = Vec::with_capacity(n);
-    let mut x = u32::from(seed).wrapping_mul(2_654_435_761).wrapping_add(1);
-    while out.len() < n {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out.push((x >> 24) as u8);
-    }
-    out
+    outreach_server::photo_file::synthetic_jpeg(n, u32::from(seed), 640, 480)
 }
 
 /// Adds a staff account straight into the database (cheap test KDF).

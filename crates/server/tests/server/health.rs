@@ -161,3 +161,85 @@ fn storage_kinds_cover_both_databases() {
         );
     }
 }
+
+/// Issue 24, defect 9: `/health` says not-ok when the data folder cannot be written.
+/// The probe's failure path, anywhere: a data folder that is not a folder.
+#[tokio::test]
+async fn issue_24_health_is_not_ok_when_the_data_folder_cannot_be_written() {
+    for storage in Storage::all() {
+        let target = storage.fresh_target().await;
+        let store = target.open().await;
+        let not_a_folder = target.data_dir().join("a-file");
+        std::fs::write(&not_a_folder, b"x").expect("write");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("port");
+        let addr = listener.local_addr().expect("addr");
+        let mut state = outreach_server::AppState::new(store, outreach_keys::KdfParams::FOR_TESTS);
+        state.data_dir = Some(not_a_folder);
+        tokio::spawn(outreach_server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
+        let r = crate::support::get(format!("http://{addr}/api/v1/health")).await;
+        assert_eq!(
+            r.status(),
+            503,
+            "{storage:?}: a server that cannot write is not well"
+        );
+        let body: ErrorBody = r.json().await.expect("error body");
+        assert_eq!(body.code, "storage_unwritable");
+    }
+}
+
+/// The same with a real full disk: the SQLite data folder on a 4 MiB tmpfs, filled up.
+/// Needs root (to mount); skipped with a note otherwise.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn issue_24_health_is_not_ok_on_a_full_disk() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(dir.path())
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!("note: cannot mount a tmpfs here (not root?): the full-disk check is skipped");
+        return;
+    }
+    let data = dir.path().join("data");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_outreach-server"))
+        .args(["serve", "--plain-http", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("server");
+    let addr = crate::support::read_listening_line(&mut child).await;
+    let health = || async {
+        crate::support::get(format!("http://{addr}/api/v1/health"))
+            .await
+            .status()
+    };
+    assert_eq!(health().await, 200, "well before the disk is full");
+    let fill = dir.path().join("fill");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&fill).expect("fill");
+        while f.write_all(&[0u8; 64 * 1024]).is_ok() {}
+        while f.write_all(&[0u8; 512]).is_ok() {}
+    }
+    assert_eq!(
+        health().await,
+        503,
+        "a full disk: nothing can be stored, and /health says so"
+    );
+    std::fs::remove_file(&fill).expect("unfill");
+    assert_eq!(health().await, 200, "well again once there is room");
+    crate::support::stop_binary(child).await;
+    let _ = std::process::Command::new("umount")
+        .arg(dir.path())
+        .status();
+}

@@ -3,13 +3,20 @@
 //! `OUTREACH_TEST_DATABASE_URL` is set (`make test` starts a throwaway server), PostgreSQL.
 
 mod client;
+mod connection_limits;
 mod console_site;
+mod cross_site;
+mod error_messages;
 mod health;
+mod http2;
 mod logs;
 mod office;
 mod openapi;
+mod password_rule;
 mod pickup;
 mod reports;
+mod request_ids;
+mod security_headers;
 mod staff;
 mod store_races;
 mod support;

@@ -32,7 +32,7 @@ async fn accounts_are_stored_once_and_listed_for_the_roster() {
             "s001",
             "別人",
             Role::Staff,
-            "another-pass",
+            "someone else's phrase",
             KdfParams::FOR_TESTS,
             now(),
         )
@@ -128,7 +128,9 @@ fn bad_ids_names_and_short_passwords_are_refused() {
     ));
     assert!(matches!(
         make("s1", "x", "short"),
-        Err(StaffError::ShortPassword(8))
+        Err(StaffError::WeakPassword(
+            outreach_keys::WeakPassword::TooShort(10)
+        ))
     ));
 }
 
@@ -183,5 +185,23 @@ async fn the_admin_cli_adds_staff_and_refuses_a_duplicate() {
             !String::from_utf8_lossy(&second.stderr).contains("clerk-pass-2026"),
             "the password never appears in output"
         );
+    }
+}
+
+/// Issue 24, defect 9: only supervisors see the tablets.
+#[tokio::test]
+async fn issue_24_staff_who_are_not_supervisors_cannot_list_tablets() {
+    for storage in Storage::all() {
+        let server = crate::support::TestServer::start(storage).await;
+        let boss = crate::client::Console::sign_in(&server, "boss", Role::Supervisor).await;
+        let clerk = crate::client::Console::sign_in(&server, "clerk", Role::Staff).await;
+        assert_eq!(boss.get("/api/v1/console/devices").await.status(), 200);
+        let r = clerk.get("/api/v1/console/devices").await;
+        assert_eq!(
+            r.status(),
+            403,
+            "{storage:?}: a staff member is refused the tablet list"
+        );
+        server.stop().await;
     }
 }

@@ -311,3 +311,44 @@ pub async fn get(url: impl reqwest::IntoUrl) -> reqwest::Response {
         .await
         .expect("the server answers")
 }
+
+/// Adds a staff account with the admin CLI (`outreach-server staff add`), as an office
+/// does before the first start.
+pub fn staff_add_cli(target: &Target, id: &str, role: &str, password: &str) {
+    use std::io::Write;
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_outreach-server"))
+        .args([
+            "staff",
+            "add",
+            "--id",
+            id,
+            "--name",
+            "試験 職員",
+            "--role",
+            role,
+        ])
+        .arg("--password-stdin")
+        .args(target.args())
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("staff add");
+    writeln!(add.stdin.take().expect("stdin"), "{password}").expect("password");
+    let out = add.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "staff add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A client that trusts exactly the server with `pin` and speaks HTTP/2 only (ALPN h2),
+/// as browsers and most clients do.
+pub fn http2_pinned(pin: &str) -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut config = outreach_sync::pin::pinned_client_config(pin).expect("pin");
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .http2_prior_knowledge()
+}
