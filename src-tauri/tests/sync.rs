@@ -15,7 +15,7 @@ use outreach_vault::outbox::{self, Enrolment};
 use outreach_vault::records::{self, Mode, NewTrip, PhotoIn, PhotoRole};
 use outreach_vault::{Policy, Vault, VaultError};
 
-const PASSWORD: &str = "correct horse battery";
+const PASSWORD: &str = "sync-kiri-7291-sakura";
 
 fn add_record(vault: &mut Vault, trip: &str, n: u32) {
     let now = chrono::Utc::now();

@@ -37,7 +37,7 @@ fi
 target="${CARGO_TARGET_DIR:-target}"
 BIN="${BIN:-$target/debug}"
 OUT="${OUT:-$target/badlink}"
-PASSWORD='badlink-pass-2026'
+PASSWORD='badlink-kiri-7291-sakura'
 STAFF=demo01
 OFFICE_IP=10.199.0.1
 TABLET_IP=10.199.0.2

@@ -20,7 +20,7 @@ use outreach_server::AppState;
 use outreach_server::store::{NewDevice, NewEnrolment, Role, Store, Upload, timestamp};
 
 const STAFF: &str = "office01";
-const PASSWORD: &str = "office-pass-1";
+const PASSWORD: &str = "office-kiri-7291-sakura";
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -393,7 +393,7 @@ async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()>
     let day = japan_today();
     let data = tempfile::tempdir()?;
     let store: Arc<Store> = Arc::new(Store::open_sqlite(data.path()).await?);
-    seed(&*store, &day).await?;
+    seed(&store, &day).await?;
     let Session {
         mut b,
         base,
@@ -637,7 +637,7 @@ async fn counter_pickup_from_the_notice_to_the_handover() -> anyhow::Result<()> 
     let day = japan_today();
     let data = tempfile::tempdir()?;
     let store: Arc<Store> = Arc::new(Store::open_sqlite(data.path()).await?);
-    seed(&*store, &day).await?;
+    seed(&store, &day).await?;
     let now = timestamp(chrono::Utc::now());
     // Two residents helped in mode サポート, beside the seeded 受付 record 6 for the counter.
     let mut records = Vec::new();

@@ -16,7 +16,7 @@ use tokio::process::{Child, Command};
 /// The staff member every test tablet has on its roster.
 pub const STAFF_ID: &str = "e2e01";
 /// Their password.
-pub const STAFF_PASSWORD: &str = "e2e-pass-2026";
+pub const STAFF_PASSWORD: &str = "e2e-kiri-7291-sakura";
 /// Their name.
 pub const STAFF_NAME: &str = "出張 花子";
 

@@ -17,7 +17,7 @@ use outreach_vault::records::{self, Mode, NewTrip, PhotoIn, PhotoRole};
 use outreach_vault::{Policy, Vault, outbox};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const PASSWORD: &str = "correct horse battery";
+const PASSWORD: &str = "sync-kiri-7291-sakura";
 
 struct Office {
     store: Arc<Store>,

@@ -2,7 +2,7 @@
 
 use outreach_protocol::console::AuditEvent;
 
-use super::db::Tx;
+use super::db::{Tx, args};
 use super::{Store, StoreError};
 
 /// Who did something, for the audit trail.
@@ -80,28 +80,21 @@ impl Store {
     /// The newest `limit` events, newest first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
         // PostgreSQL refuses a negative LIMIT; none is asked for then.
-        let limit = limit.max(0);
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query(
-                        "SELECT seq, at, actor_kind, actor_id, action, subject FROM audit_events
-                         ORDER BY seq DESC LIMIT ?1",
-                        &[&limit],
-                        |r| {
-                            Ok(AuditEvent {
-                                seq: r.get(0)?,
-                                at: r.get(1)?,
-                                actor_kind: r.get(2)?,
-                                actor_id: r.get(3)?,
-                                action: r.get(4)?,
-                                subject: r.get(5)?,
-                            })
-                        },
-                    )
-                    .await
-                })
-            })
+            .rows(
+                "SELECT seq, at, actor_kind, actor_id, action, subject FROM audit_events ORDER BY seq DESC LIMIT ?1",
+                args![limit.max(0)],
+                |r| {
+                    Ok(AuditEvent {
+                        seq: r.get(0)?,
+                        at: r.get(1)?,
+                        actor_kind: r.get(2)?,
+                        actor_id: r.get(3)?,
+                        action: r.get(4)?,
+                        subject: r.get(5)?,
+                    })
+                },
+            )
             .await
     }
 }

@@ -1,6 +1,6 @@
 //! Card batches delivered from J-LIS, and each card's arrival matched to its record.
 
-use super::db::Row;
+use super::db::{Row, args};
 use super::{Store, StoreError};
 
 /// A card batch to store.
@@ -135,19 +135,7 @@ impl Store {
         batch_id: &str,
         mailed_on: &str,
     ) -> Result<bool, StoreError> {
-        let (id, on) = (batch_id.to_owned(), mailed_on.to_owned());
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    Ok(tx
-                        .execute(
-                            "UPDATE card_batches SET mailed_on = ?2 WHERE batch_id = ?1",
-                            &[&id, &on],
-                        )
-                        .await?
-                        > 0)
-                })
-            })
-            .await
+        let sql = "UPDATE card_batches SET mailed_on = ?2 WHERE batch_id = ?1";
+        Ok(self.db.change(sql, args![batch_id, mailed_on]).await? > 0)
     }
 }

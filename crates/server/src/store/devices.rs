@@ -1,7 +1,7 @@
 //! Tablets and their one-time enrolment codes. Secrets are stored as SHA-256 hashes.
 
 use super::audit::{Actor, insert_audit};
-use super::db::Row;
+use super::db::{Row, args};
 use super::{Store, StoreError, seconds_before};
 
 /// An enrolment code as stored: only its hash, never the code.
@@ -170,44 +170,27 @@ impl Store {
         credential_hash: &str,
         now: &str,
     ) -> Result<Option<Device>, StoreError> {
-        let (hash, now) = (credential_hash.to_owned(), now.to_owned());
         // A read first, beside the writer: most requests need no write at all.
+        let sql = format!("SELECT {DEVICE} FROM devices WHERE credential_hash = ?1");
         let device = self
             .db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query_opt(
-                        &format!("SELECT {DEVICE} FROM devices WHERE credential_hash = ?1"),
-                        &[&hash],
-                        Device::from_row,
-                    )
-                    .await
-                })
-            })
+            .row(sql, args![credential_hash], Device::from_row)
             .await?;
         let Some(device) = device else {
             return Ok(None);
         };
         // The device as it was found: `last_seen_at` is the request before this one.
-        let cutoff = seconds_before(&now, LAST_SEEN_GRANULARITY_SECS);
+        let cutoff = seconds_before(now, LAST_SEEN_GRANULARITY_SECS);
         if device
             .last_seen_at
             .as_deref()
             .is_none_or(|seen| seen < cutoff.as_str())
         {
-            let id = device.device_id.clone();
+            // Conditional, so two requests at once write it once.
+            let sql = "UPDATE devices SET last_seen_at = ?2
+                       WHERE device_id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)";
             self.db
-                .write(move |tx| {
-                    Box::pin(async move {
-                        // Conditional, so two requests at once write it once.
-                        tx.execute(
-                            "UPDATE devices SET last_seen_at = ?2
-                             WHERE device_id = ?1 AND (last_seen_at IS NULL OR last_seen_at < ?3)",
-                            &[&id, &now, &cutoff],
-                        )
-                        .await
-                    })
-                })
+                .change(sql, args![&device.device_id, now, &cutoff])
                 .await?;
         }
         Ok(Some(device))
@@ -272,19 +255,9 @@ impl Store {
 
     /// Every device, by enrolment time.
     pub async fn devices(&self) -> Result<Vec<Device>, StoreError> {
-        self.db
-            .read(|tx| {
-                Box::pin(async move {
-                    tx.query(
-                        &format!(
-                            "SELECT {DEVICE} FROM devices ORDER BY enrolled_at COLLATE \"C\", device_id COLLATE \"C\""
-                        ),
-                        &[],
-                        Device::from_row,
-                    )
-                    .await
-                })
-            })
-            .await
+        let sql = format!(
+            "SELECT {DEVICE} FROM devices ORDER BY enrolled_at COLLATE \"C\", device_id COLLATE \"C\""
+        );
+        self.db.rows(sql, args![], Device::from_row).await
     }
 }

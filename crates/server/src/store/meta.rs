@@ -1,6 +1,7 @@
 //! `server_meta`: the server's own facts (its identity, the office public key), set
 //! once and read often.
 
+use super::db::args;
 use super::{Store, StoreError};
 
 impl Store {
@@ -21,19 +22,8 @@ impl Store {
 
     /// A value from `server_meta`.
     pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let key = key.to_owned();
-        self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query_opt(
-                        "SELECT value FROM server_meta WHERE key = ?1",
-                        &[&key],
-                        |r| r.get(0),
-                    )
-                    .await
-                })
-            })
-            .await
+        let sql = "SELECT value FROM server_meta WHERE key = ?1";
+        self.db.row(sql, args![key], |r| r.get(0)).await
     }
 
     /// Sets `server_meta[key]` unless it is already set; returns the value in force.

@@ -3,7 +3,7 @@
 
 use outreach_protocol::sync::Trip;
 
-use super::db::{Row, Tx, Value};
+use super::db::{Row, Tx, Value, args};
 use super::trips::{TRIP, trip_from_row};
 use super::{Store, StoreError};
 
@@ -194,21 +194,12 @@ impl Store {
 
     /// Every version of one record, oldest first.
     pub async fn record_versions(&self, record_id: &str) -> Result<Vec<HeldRecord>, StoreError> {
-        let id = record_id.to_owned();
+        let sql = format!(
+            "{} WHERE r.record_id = ?1 ORDER BY r.version",
+            held_select()
+        );
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query(
-                        &format!(
-                            "{} WHERE r.record_id = ?1 ORDER BY r.version",
-                            held_select()
-                        ),
-                        &[&id],
-                        HeldRecord::from_row,
-                    )
-                    .await
-                })
-            })
+            .rows(sql, args![record_id], HeldRecord::from_row)
             .await
     }
 
@@ -218,20 +209,14 @@ impl Store {
         record_id: &str,
         version: i64,
     ) -> Result<Vec<(String, String, bool)>, StoreError> {
-        let id = record_id.to_owned();
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query(
-                        "SELECT rp.role, rp.sha256, EXISTS (SELECT 1 FROM photos p WHERE p.sha256 = rp.sha256)
-                         FROM record_photos rp WHERE rp.record_id = ?1 AND rp.version = ?2
-                         ORDER BY rp.role COLLATE \"C\"",
-                        &[&id, &version],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
-                    .await
-                })
-            })
+            .rows(
+                "SELECT rp.role, rp.sha256, EXISTS (SELECT 1 FROM photos p WHERE p.sha256 = rp.sha256)
+                 FROM record_photos rp WHERE rp.record_id = ?1 AND rp.version = ?2
+                 ORDER BY rp.role COLLATE \"C\"",
+                args![record_id, version],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .await
     }
 

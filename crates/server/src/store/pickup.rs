@@ -11,7 +11,7 @@
 
 use outreach_protocol::console::PhoneEnquiry;
 
-use super::db::{Row, Tx};
+use super::db::{Arg, Row, Tx, args};
 use super::office::upsert_stage;
 use super::tally::insert_enquiry;
 use super::{Store, StoreError};
@@ -139,19 +139,6 @@ async fn booking(tx: &mut Tx<'_>, id: &str, lock: bool) -> Result<Option<Booking
     .await
 }
 
-async fn bookings_where(
-    tx: &mut Tx<'_>,
-    condition: &str,
-    params: &[&dyn super::db::Value],
-) -> Result<Vec<BookingRow>, StoreError> {
-    tx.query(
-        &format!("SELECT {BOOKING_COLUMNS} FROM pickup_bookings WHERE {condition}"),
-        params,
-        BookingRow::from_row,
-    )
-    .await
-}
-
 async fn free_place(tx: &mut Tx<'_>, date: &str, time: &str) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE pickup_slots SET booked = booked - 1 WHERE slot_date = ?1 AND slot_time = ?2 AND booked > 0",
@@ -175,19 +162,8 @@ async fn count_call(
 impl Store {
     /// A setting's JSON, if the office ever stored one.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let key = key.to_owned();
-        self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query_opt(
-                        "SELECT value FROM office_settings WHERE key = ?1",
-                        &[&key],
-                        |r| r.get(0),
-                    )
-                    .await
-                })
-            })
-            .await
+        let sql = "SELECT value FROM office_settings WHERE key = ?1";
+        self.db.row(sql, args![key], |r| r.get(0)).await
     }
 
     /// Stores a setting's JSON.
@@ -198,22 +174,15 @@ impl Store {
         by: &str,
         now: &str,
     ) -> Result<(), StoreError> {
-        let args = [key, value, by, now].map(str::to_owned);
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let [key, value, by, now] = &args;
-                    tx.execute(
-                        "INSERT INTO office_settings (key, value, changed_by, changed_at) VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (key) DO UPDATE SET value = excluded.value, changed_by = excluded.changed_by,
-                             changed_at = excluded.changed_at",
-                        &[key, value, by, now],
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+            .change(
+                "INSERT INTO office_settings (key, value, changed_by, changed_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, changed_by = excluded.changed_by,
+                     changed_at = excluded.changed_at",
+                args![key, value, by, now],
+            )
+            .await?;
+        Ok(())
     }
 
     /// Marks notices printed on `sent_on` (a notice printed before keeps its first
@@ -248,25 +217,19 @@ impl Store {
 
     /// Notices of these cards.
     pub async fn notices(&self, application_ids: &[String]) -> Result<Vec<NoticeRow>, StoreError> {
-        let ids = application_ids.to_vec();
+        let sql = format!(
+            "SELECT application_id, batch_id, record_id, sent_on, prints FROM pickup_notices
+             WHERE application_id {} ORDER BY application_id COLLATE \"C\"",
+            self.db.dialect().in_list(1)
+        );
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    let sql = format!(
-                        "SELECT application_id, batch_id, record_id, sent_on, prints FROM pickup_notices
-                         WHERE application_id {} ORDER BY application_id COLLATE \"C\"",
-                        tx.dialect().in_list(1)
-                    );
-                    tx.query(&sql, &[&ids], |r| {
-                        Ok(NoticeRow {
-                            application_id: r.get(0)?,
-                            batch_id: r.get(1)?,
-                            record_id: r.get(2)?,
-                            sent_on: r.get(3)?,
-                            prints: r.get(4)?,
-                        })
-                    })
-                    .await
+            .rows(sql, args![application_ids], |r| {
+                Ok(NoticeRow {
+                    application_id: r.get(0)?,
+                    batch_id: r.get(1)?,
+                    record_id: r.get(2)?,
+                    sent_on: r.get(3)?,
+                    prints: r.get(4)?,
                 })
             })
             .await
@@ -278,32 +241,24 @@ impl Store {
         &self,
         application_ids: &[String],
     ) -> Result<Vec<(String, CardPlaceRow)>, StoreError> {
-        let ids = application_ids.to_vec();
+        let sql = format!(
+            "SELECT a.application_id, b.batch_id, b.label, b.delivered_on, b.storage,
+                 (SELECT COUNT(*) FROM card_arrivals x WHERE x.batch_id = a.batch_id
+                     AND x.application_id COLLATE \"C\" <= a.application_id COLLATE \"C\")
+             FROM card_arrivals a JOIN card_batches b ON b.batch_id = a.batch_id
+             WHERE a.application_id {}",
+            self.db.dialect().in_list(1)
+        );
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    let sql = format!(
-                        "SELECT a.application_id, b.batch_id, b.label, b.delivered_on, b.storage,
-                             (SELECT COUNT(*) FROM card_arrivals x WHERE x.batch_id = a.batch_id
-                                 AND x.application_id COLLATE \"C\" <= a.application_id COLLATE \"C\")
-                         FROM card_arrivals a JOIN card_batches b ON b.batch_id = a.batch_id
-                         WHERE a.application_id {}",
-                        tx.dialect().in_list(1)
-                    );
-                    tx.query(&sql, &[&ids], |r| {
-                        Ok((
-                            r.get(0)?,
-                            CardPlaceRow {
-                                batch_id: r.get(1)?,
-                                label: r.get(2)?,
-                                delivered_on: r.get(3)?,
-                                storage: r.get(4)?,
-                                number: r.get(5)?,
-                            },
-                        ))
-                    })
-                    .await
-                })
+            .rows(sql, args![application_ids], |r| {
+                let place = CardPlaceRow {
+                    batch_id: r.get(1)?,
+                    label: r.get(2)?,
+                    delivered_on: r.get(3)?,
+                    storage: r.get(4)?,
+                    number: r.get(5)?,
+                };
+                Ok((r.get(0)?, place))
             })
             .await
     }
@@ -313,18 +268,9 @@ impl Store {
         &self,
         application_id: &str,
     ) -> Result<Option<(String, Option<String>)>, StoreError> {
-        let id = application_id.to_owned();
+        let sql = "SELECT batch_id, record_id FROM card_arrivals WHERE application_id = ?1";
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query_opt(
-                        "SELECT batch_id, record_id FROM card_arrivals WHERE application_id = ?1",
-                        &[&id],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .await
-                })
-            })
+            .row(sql, args![application_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .await
     }
 
@@ -350,9 +296,13 @@ impl Store {
                         |_| Ok(()),
                     )
                     .await?;
-                    let open = bookings_where(tx, "application_id = ?1 AND status = 'booked'", &[&b.application_id])
-                        .await?
-                        .pop();
+                    let open = tx
+                        .query_opt(
+                            &format!("SELECT {BOOKING_COLUMNS} FROM pickup_bookings WHERE application_id = ?1 AND status = 'booked'"),
+                            &[&b.application_id],
+                            BookingRow::from_row,
+                        )
+                        .await?;
                     match (replaces.as_deref(), open) {
                         (None, Some(open)) => return Ok(Err(Booked::AlreadyBooked(open))),
                         (Some(id), Some(open)) if open.booking_id == id => {
@@ -472,28 +422,16 @@ impl Store {
 
     /// Writes the follow-up note of a no-show; false if it is not a no-show.
     pub async fn follow_up(&self, booking_id: &str, note: &str) -> Result<bool, StoreError> {
-        let [id, note] = [booking_id, note].map(str::to_owned);
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    Ok(tx
-                        .execute(
-                            "UPDATE pickup_bookings SET follow_up = ?2 WHERE booking_id = ?1 AND status = 'no_show'",
-                            &[&id, &note],
-                        )
-                        .await?
-                        > 0)
-                })
-            })
-            .await
+        let sql = "UPDATE pickup_bookings SET follow_up = ?2 WHERE booking_id = ?1 AND status = 'no_show'";
+        Ok(self.db.change(sql, args![booking_id, note]).await? > 0)
     }
 
     /// One booking.
     pub async fn booking(&self, booking_id: &str) -> Result<Option<BookingRow>, StoreError> {
-        let id = booking_id.to_owned();
-        self.db
-            .read(move |tx| Box::pin(async move { booking(tx, &id, false).await }))
-            .await
+        Ok(self
+            .bookings_where("booking_id = ?1", args![booking_id])
+            .await?
+            .pop())
     }
 
     /// Every booking of these cards, newest first.
@@ -501,17 +439,11 @@ impl Store {
         &self,
         application_ids: &[String],
     ) -> Result<Vec<BookingRow>, StoreError> {
-        let ids = application_ids.to_vec();
-        self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    let condition = format!(
-                        "application_id {} ORDER BY booked_at COLLATE \"C\" DESC, booking_id COLLATE \"C\" DESC",
-                        tx.dialect().in_list(1)
-                    );
-                    bookings_where(tx, &condition, &[&ids]).await
-                })
-            })
+        let condition = format!(
+            "application_id {} ORDER BY booked_at COLLATE \"C\" DESC, booking_id COLLATE \"C\" DESC",
+            self.db.dialect().in_list(1)
+        );
+        self.bookings_where(&condition, args![application_ids])
             .await
     }
 
@@ -521,13 +453,9 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<BookingRow>, StoreError> {
-        self.bookings_on(
-            "slot_date >= ?1 AND slot_date <= ?2
-             ORDER BY slot_date COLLATE \"C\", slot_time COLLATE \"C\", booked_at COLLATE \"C\"",
-            from,
-            to,
-        )
-        .await
+        let condition = "slot_date >= ?1 AND slot_date <= ?2
+             ORDER BY slot_date COLLATE \"C\", slot_time COLLATE \"C\", booked_at COLLATE \"C\"";
+        self.bookings_where(condition, args![from, to]).await
     }
 
     /// Bookings closed (交付 or 来庁なし) on `[from, to]`.
@@ -536,27 +464,18 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<BookingRow>, StoreError> {
-        self.bookings_on(
-            "closed_on >= ?1 AND closed_on <= ?2 AND status IN ('issued', 'no_show')
-             ORDER BY closed_on COLLATE \"C\", slot_time COLLATE \"C\", booking_id COLLATE \"C\"",
-            from,
-            to,
-        )
-        .await
+        let condition = "closed_on >= ?1 AND closed_on <= ?2 AND status IN ('issued', 'no_show')
+             ORDER BY closed_on COLLATE \"C\", slot_time COLLATE \"C\", booking_id COLLATE \"C\"";
+        self.bookings_where(condition, args![from, to]).await
     }
 
-    async fn bookings_on(
+    async fn bookings_where(
         &self,
-        condition: &'static str,
-        from: &str,
-        to: &str,
+        condition: &str,
+        args: Vec<Arg>,
     ) -> Result<Vec<BookingRow>, StoreError> {
-        let [from, to] = [from, to].map(str::to_owned);
-        self.db
-            .read(move |tx| {
-                Box::pin(async move { bookings_where(tx, condition, &[&from, &to]).await })
-            })
-            .await
+        let sql = format!("SELECT {BOOKING_COLUMNS} FROM pickup_bookings WHERE {condition}");
+        self.db.rows(sql, args, BookingRow::from_row).await
     }
 
     /// Booked places per slot on `[from, to]`: (date, time, booked).
@@ -565,19 +484,13 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<(String, String, i64)>, StoreError> {
-        let [from, to] = [from, to].map(str::to_owned);
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query(
-                        "SELECT slot_date, slot_time, booked FROM pickup_slots WHERE slot_date >= ?1 AND slot_date <= ?2
-                         ORDER BY slot_date COLLATE \"C\", slot_time COLLATE \"C\"",
-                        &[&from, &to],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                    )
-                    .await
-                })
-            })
+            .rows(
+                "SELECT slot_date, slot_time, booked FROM pickup_slots WHERE slot_date >= ?1 AND slot_date <= ?2
+                 ORDER BY slot_date COLLATE \"C\", slot_time COLLATE \"C\"",
+                args![from, to],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .await
     }
 }

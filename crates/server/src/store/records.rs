@@ -3,6 +3,7 @@
 use outreach_protocol::sync::{HeldPhoto, ManifestRecord, RecordKey, RecordOutcome, RecordUpload};
 
 use super::audit::{Actor, insert_audit};
+use super::db::args;
 use super::{Store, StoreError};
 
 /// The result of storing a batch of records: all or nothing.
@@ -148,32 +149,17 @@ impl Store {
 
     /// True when the photo's bytes are held.
     pub async fn photo_held(&self, sha256: &str) -> Result<bool, StoreError> {
-        let sha = sha256.to_owned();
-        self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.value(
-                        "SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = ?1)",
-                        &[&sha],
-                    )
-                    .await
-                })
-            })
-            .await
+        let sql = "SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = ?1)";
+        Ok(self
+            .db
+            .row(sql, args![sha256], |r| r.get(0))
+            .await?
+            .unwrap_or(false))
     }
 
     /// A held photo's bytes.
     pub async fn photo(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let sha = sha256.to_owned();
-        self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query_opt("SELECT bytes FROM photos WHERE sha256 = ?1", &[&sha], |r| {
-                        r.get(0)
-                    })
-                    .await
-                })
-            })
-            .await
+        let sql = "SELECT bytes FROM photos WHERE sha256 = ?1";
+        self.db.row(sql, args![sha256], |r| r.get(0)).await
     }
 }

@@ -2,6 +2,7 @@
 
 use outreach_protocol::console::{Returned, ReturnedContact};
 
+use super::db::args;
 use super::{Store, StoreError};
 
 impl Store {
@@ -12,22 +13,16 @@ impl Store {
         by: &str,
         now: &str,
     ) -> Result<(), StoreError> {
-        let (r, by, now) = (r.clone(), by.to_owned(), now.to_owned());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    tx.execute(
-                        "INSERT INTO returned_mail (returned_id, application_id, record_id, reason, returned_on,
-                             destroy_on, note, created_by, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                        &[&r.returned_id, &r.application_id, &r.record_id, &r.reason, &r.returned_on,
-                          &r.destroy_on, &r.note, &by, &now],
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+            .change(
+                "INSERT INTO returned_mail (returned_id, application_id, record_id, reason, returned_on,
+                     destroy_on, note, created_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                args![&r.returned_id, &r.application_id, r.record_id.as_ref(), &r.reason, &r.returned_on,
+                      &r.destroy_on, &r.note, by, now],
+            )
+            .await?;
+        Ok(())
     }
 
     /// Adds a phone contact; false if no such returned card.
@@ -71,21 +66,13 @@ impl Store {
         resolution: &str,
         resolved_on: &str,
     ) -> Result<bool, StoreError> {
-        let args = [returned_id, resolution, resolved_on].map(str::to_owned);
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let [id, resolution, on] = &args;
-                    Ok(tx
-                        .execute(
-                            "UPDATE returned_mail SET resolution = ?2, resolved_on = ?3 WHERE returned_id = ?1",
-                            &[id, resolution, on],
-                        )
-                        .await?
-                        > 0)
-                })
-            })
-            .await
+        let sql =
+            "UPDATE returned_mail SET resolution = ?2, resolved_on = ?3 WHERE returned_id = ?1";
+        Ok(self
+            .db
+            .change(sql, args![returned_id, resolution, resolved_on])
+            .await?
+            > 0)
     }
 
     /// Returned cards (with contacts), newest first; only those returned in `[from, to]`

@@ -1,7 +1,7 @@
 //! Staff accounts and their console sessions.
 
 use super::audit::{Actor, insert_audit};
-use super::db::{Row, Tx};
+use super::db::{Arg, Row, Tx, args};
 use super::{Store, StoreError};
 
 /// An office staff member's role.
@@ -72,19 +72,6 @@ impl StaffAccount {
     }
 }
 
-async fn staff_where(
-    tx: &mut Tx<'_>,
-    condition: &str,
-    params: &[&dyn super::db::Value],
-) -> Result<Vec<StaffAccount>, StoreError> {
-    tx.query(
-        &format!("SELECT {STAFF} FROM staff s WHERE {condition} ORDER BY s.staff_id COLLATE \"C\""),
-        params,
-        StaffAccount::from_row,
-    )
-    .await
-}
-
 async fn staff_exists(tx: &mut Tx<'_>, staff_id: &str) -> Result<bool, StoreError> {
     tx.value(
         "SELECT EXISTS (SELECT 1 FROM staff WHERE staff_id = ?1)",
@@ -95,49 +82,48 @@ async fn staff_exists(tx: &mut Tx<'_>, staff_id: &str) -> Result<bool, StoreErro
 
 impl Store {
     /// Adds a staff account; [`StoreError::Conflict`] if the ID is taken.
-    pub async fn insert_staff(&self, account: &StaffAccount) -> Result<(), StoreError> {
-        let a = account.clone();
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let inserted = tx
-                        .execute(
-                            "INSERT INTO staff (staff_id, name, role, password_hash, public_key, key_wrap, created_at, updated_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (staff_id) DO NOTHING",
-                            &[&a.staff_id, &a.name, &a.role.as_str(), &a.password_hash, &a.public_key, &a.key_wrap, &a.created_at],
-                        )
-                        .await?;
-                    if inserted == 0 {
-                        return Err(StoreError::Conflict(format!("staff {}", a.staff_id)));
-                    }
-                    Ok(())
-                })
-            })
-            .await
+    pub async fn insert_staff(&self, a: &StaffAccount) -> Result<(), StoreError> {
+        let inserted = self
+            .db
+            .change(
+                "INSERT INTO staff (staff_id, name, role, password_hash, public_key, key_wrap, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (staff_id) DO NOTHING",
+                args![&a.staff_id, &a.name, a.role.as_str(), &a.password_hash, &a.public_key, &a.key_wrap, &a.created_at],
+            )
+            .await?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict(format!("staff {}", a.staff_id)));
+        }
+        Ok(())
     }
 
     /// One staff account.
     pub async fn staff(&self, staff_id: &str) -> Result<Option<StaffAccount>, StoreError> {
-        let id = staff_id.to_owned();
-        self.db
-            .read(move |tx| {
-                Box::pin(async move { Ok(staff_where(tx, "s.staff_id = ?1", &[&id]).await?.pop()) })
-            })
-            .await
+        Ok(self
+            .staff_where("s.staff_id = ?1", args![staff_id])
+            .await?
+            .pop())
     }
 
     /// Every account that is not disabled, by ID: the roster tablets receive.
     pub async fn active_staff(&self) -> Result<Vec<StaffAccount>, StoreError> {
-        self.db
-            .read(|tx| Box::pin(async move { staff_where(tx, "s.disabled_at IS NULL", &[]).await }))
-            .await
+        self.staff_where("s.disabled_at IS NULL", args![]).await
     }
 
     /// Every account, by ID.
     pub async fn all_staff(&self) -> Result<Vec<StaffAccount>, StoreError> {
-        self.db
-            .read(|tx| Box::pin(async move { staff_where(tx, "1 = 1", &[]).await }))
-            .await
+        self.staff_where("1 = 1", args![]).await
+    }
+
+    async fn staff_where(
+        &self,
+        condition: &str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<StaffAccount>, StoreError> {
+        let sql = format!(
+            "SELECT {STAFF} FROM staff s WHERE {condition} ORDER BY s.staff_id COLLATE \"C\""
+        );
+        self.db.rows(sql, args, StaffAccount::from_row).await
     }
 
     /// Replaces an account's login hash and password wrap (a password change; the
@@ -236,38 +222,19 @@ impl Store {
         token_hash: &str,
         now: &str,
     ) -> Result<Option<StaffAccount>, StoreError> {
-        let (token, now) = (token_hash.to_owned(), now.to_owned());
+        let sql = format!(
+            "SELECT {STAFF} FROM console_sessions c JOIN staff s ON s.staff_id = c.staff_id
+             WHERE c.token_hash = ?1 AND c.expires_at > ?2 AND s.disabled_at IS NULL"
+        );
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query_opt(
-                        &format!(
-                            "SELECT {STAFF} FROM console_sessions c JOIN staff s ON s.staff_id = c.staff_id
-                             WHERE c.token_hash = ?1 AND c.expires_at > ?2 AND s.disabled_at IS NULL"
-                        ),
-                        &[&token, &now],
-                        StaffAccount::from_row,
-                    )
-                    .await
-                })
-            })
+            .row(sql, args![token_hash, now], StaffAccount::from_row)
             .await
     }
 
     /// Ends a session.
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        let token = token_hash.to_owned();
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    tx.execute(
-                        "DELETE FROM console_sessions WHERE token_hash = ?1",
-                        &[&token],
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+        let sql = "DELETE FROM console_sessions WHERE token_hash = ?1";
+        self.db.change(sql, args![token_hash]).await?;
+        Ok(())
     }
 }

@@ -2,8 +2,12 @@
 
 use outreach_protocol::console::{CounterCase, PhoneEnquiry};
 
-use super::db::Tx;
+use super::db::{Row, Tx, args};
 use super::{Store, StoreError};
+
+const INSERT_ENQUIRY: &str =
+    "INSERT INTO phone_enquiries (enquiry_id, on_date, topic, answer, created_by, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 /// Stores a phone enquiry inside a unit of work (a booking counts its call so).
 pub(super) async fn insert_enquiry(
@@ -11,39 +15,51 @@ pub(super) async fn insert_enquiry(
     p: &PhoneEnquiry,
     now: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
-        "INSERT INTO phone_enquiries (enquiry_id, on_date, topic, answer, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &[
-            &p.enquiry_id,
-            &p.on_date,
-            &p.topic,
-            &p.answer,
-            &p.created_by,
-            &now,
-        ],
-    )
-    .await?;
+    let params: [&dyn super::db::Value; 6] = [
+        &p.enquiry_id,
+        &p.on_date,
+        &p.topic,
+        &p.answer,
+        &p.created_by,
+        &now,
+    ];
+    tx.execute(INSERT_ENQUIRY, &params).await?;
     Ok(())
+}
+
+fn counter_case(r: &Row<'_>) -> Result<CounterCase, StoreError> {
+    Ok(CounterCase {
+        case_id: r.get(0)?,
+        on_date: r.get(1)?,
+        place: r.get(2)?,
+        kind: r.get(3)?,
+        detail: r.get(4)?,
+        count: r.get(5)?,
+        created_by: r.get(6)?,
+    })
+}
+
+fn enquiry(r: &Row<'_>) -> Result<PhoneEnquiry, StoreError> {
+    Ok(PhoneEnquiry {
+        enquiry_id: r.get(0)?,
+        on_date: r.get(1)?,
+        topic: r.get(2)?,
+        answer: r.get(3)?,
+        created_by: r.get(4)?,
+    })
 }
 
 impl Store {
     /// Stores counted counter cases.
     pub async fn insert_counter_case(&self, c: &CounterCase, now: &str) -> Result<(), StoreError> {
-        let (k, now) = (c.clone(), now.to_owned());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    tx.execute(
-                        "INSERT INTO counter_cases (case_id, on_date, place, kind, detail, count, created_by, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        &[&k.case_id, &k.on_date, &k.place, &k.kind, &k.detail, &k.count, &k.created_by, &now],
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .await
+            .change(
+                "INSERT INTO counter_cases (case_id, on_date, place, kind, detail, count, created_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                args![&c.case_id, &c.on_date, &c.place, &c.kind, &c.detail, c.count, &c.created_by, now],
+            )
+            .await?;
+        Ok(())
     }
 
     /// Stores a phone enquiry.
@@ -52,32 +68,28 @@ impl Store {
         p: &PhoneEnquiry,
         now: &str,
     ) -> Result<(), StoreError> {
-        let (p, now) = (p.clone(), now.to_owned());
-        self.db
-            .write(move |tx| Box::pin(async move { insert_enquiry(tx, &p, &now).await }))
-            .await
+        let a = args![
+            &p.enquiry_id,
+            &p.on_date,
+            &p.topic,
+            &p.answer,
+            &p.created_by,
+            now
+        ];
+        self.db.change(INSERT_ENQUIRY, a).await?;
+        Ok(())
     }
 
     /// Deletes a counter case entered by mistake; false if there was none.
     pub async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError> {
-        self.delete_one("DELETE FROM counter_cases WHERE case_id = ?1", case_id)
-            .await
+        let sql = "DELETE FROM counter_cases WHERE case_id = ?1";
+        Ok(self.db.change(sql, args![case_id]).await? > 0)
     }
 
     /// Deletes a phone enquiry entered by mistake; false if there was none.
     pub async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError> {
-        self.delete_one(
-            "DELETE FROM phone_enquiries WHERE enquiry_id = ?1",
-            enquiry_id,
-        )
-        .await
-    }
-
-    async fn delete_one(&self, sql: &'static str, id: &str) -> Result<bool, StoreError> {
-        let id = id.to_owned();
-        self.db
-            .write(move |tx| Box::pin(async move { Ok(tx.execute(sql, &[&id]).await? > 0) }))
-            .await
+        let sql = "DELETE FROM phone_enquiries WHERE enquiry_id = ?1";
+        Ok(self.db.change(sql, args![enquiry_id]).await? > 0)
     }
 
     /// Counter cases on `[from, to]`, by date then entry.
@@ -86,30 +98,14 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<CounterCase>, StoreError> {
-        let (from, to) = (from.to_owned(), to.to_owned());
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query(
-                        "SELECT case_id, on_date, place, kind, detail, count, created_by FROM counter_cases
-                         WHERE on_date >= ?1 AND on_date <= ?2
-                         ORDER BY on_date COLLATE \"C\", created_at COLLATE \"C\", case_id COLLATE \"C\"",
-                        &[&from, &to],
-                        |r| {
-                            Ok(CounterCase {
-                                case_id: r.get(0)?,
-                                on_date: r.get(1)?,
-                                place: r.get(2)?,
-                                kind: r.get(3)?,
-                                detail: r.get(4)?,
-                                count: r.get(5)?,
-                                created_by: r.get(6)?,
-                            })
-                        },
-                    )
-                    .await
-                })
-            })
+            .rows(
+                "SELECT case_id, on_date, place, kind, detail, count, created_by FROM counter_cases
+                 WHERE on_date >= ?1 AND on_date <= ?2
+                 ORDER BY on_date COLLATE \"C\", created_at COLLATE \"C\", case_id COLLATE \"C\"",
+                args![from, to],
+                counter_case,
+            )
             .await
     }
 
@@ -119,28 +115,14 @@ impl Store {
         from: &str,
         to: &str,
     ) -> Result<Vec<PhoneEnquiry>, StoreError> {
-        let (from, to) = (from.to_owned(), to.to_owned());
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query(
-                        "SELECT enquiry_id, on_date, topic, answer, created_by FROM phone_enquiries
-                         WHERE on_date >= ?1 AND on_date <= ?2
-                         ORDER BY on_date COLLATE \"C\", created_at COLLATE \"C\", enquiry_id COLLATE \"C\"",
-                        &[&from, &to],
-                        |r| {
-                            Ok(PhoneEnquiry {
-                                enquiry_id: r.get(0)?,
-                                on_date: r.get(1)?,
-                                topic: r.get(2)?,
-                                answer: r.get(3)?,
-                                created_by: r.get(4)?,
-                            })
-                        },
-                    )
-                    .await
-                })
-            })
+            .rows(
+                "SELECT enquiry_id, on_date, topic, answer, created_by FROM phone_enquiries
+                 WHERE on_date >= ?1 AND on_date <= ?2
+                 ORDER BY on_date COLLATE \"C\", created_at COLLATE \"C\", enquiry_id COLLATE \"C\"",
+                args![from, to],
+                enquiry,
+            )
             .await
     }
 }

@@ -2,7 +2,7 @@
 
 use outreach_protocol::sync::Trip;
 
-use super::db::Row;
+use super::db::{Row, args};
 use super::{Store, StoreError};
 
 /// Columns of a [`Trip`], in [`trip_from_row`]'s order.
@@ -35,53 +35,43 @@ fn staff_json(trip: &Trip) -> String {
 
 impl Store {
     /// Stores a planned trip; [`StoreError::Conflict`] if its ID is taken.
-    pub async fn insert_trip(&self, trip: &Trip, by: &str, now: &str) -> Result<(), StoreError> {
-        let (t, by, now) = (trip.clone(), by.to_owned(), now.to_owned());
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let staff = staff_json(&t);
-                    let inserted = tx
-                        .execute(
-                            "INSERT INTO trips (trip_id, site_name, site_address, trip_date, mode, expected_count,
-                                 staff_ids, created_by, created_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (trip_id) DO NOTHING",
-                            &[&t.id, &t.site_name, &t.site_address, &t.trip_date, &t.mode, &t.expected_count, &staff, &by, &now],
-                        )
-                        .await?;
-                    if inserted == 0 {
-                        return Err(StoreError::Conflict(format!("trip {}", t.id)));
-                    }
-                    Ok(())
-                })
-            })
-            .await
+    pub async fn insert_trip(&self, t: &Trip, by: &str, now: &str) -> Result<(), StoreError> {
+        let inserted = self
+            .db
+            .change(
+                "INSERT INTO trips (trip_id, site_name, site_address, trip_date, mode, expected_count,
+                     staff_ids, created_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (trip_id) DO NOTHING",
+                args![&t.id, &t.site_name, &t.site_address, &t.trip_date, &t.mode, t.expected_count,
+                      &staff_json(t), by, now],
+            )
+            .await?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict(format!("trip {}", t.id)));
+        }
+        Ok(())
     }
 
     /// Replaces a planned trip's fields; false if there is no such trip.
-    pub async fn update_trip(
-        &self,
-        trip: &Trip,
-        _by: &str,
-        _now: &str,
-    ) -> Result<bool, StoreError> {
-        let t = trip.clone();
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let staff = staff_json(&t);
-                    let n = tx
-                        .execute(
-                            "UPDATE trips SET site_name = ?2, site_address = ?3, trip_date = ?4, mode = ?5,
-                                 expected_count = ?6, staff_ids = ?7
-                             WHERE trip_id = ?1",
-                            &[&t.id, &t.site_name, &t.site_address, &t.trip_date, &t.mode, &t.expected_count, &staff],
-                        )
-                        .await?;
-                    Ok(n > 0)
-                })
-            })
-            .await
+    pub async fn update_trip(&self, t: &Trip, _by: &str, _now: &str) -> Result<bool, StoreError> {
+        let n = self
+            .db
+            .change(
+                "UPDATE trips SET site_name = ?2, site_address = ?3, trip_date = ?4, mode = ?5,
+                     expected_count = ?6, staff_ids = ?7
+                 WHERE trip_id = ?1",
+                args![
+                    &t.id,
+                    &t.site_name,
+                    &t.site_address,
+                    &t.trip_date,
+                    &t.mode,
+                    t.expected_count,
+                    &staff_json(t)
+                ],
+            )
+            .await?;
+        Ok(n > 0)
     }
 
     /// Trips on or after `date` (YYYY-MM-DD), by date then site.
@@ -91,21 +81,15 @@ impl Store {
 
     /// Trips from `from` to `to` (YYYY-MM-DD, both included), by date then site.
     pub async fn trips_between(&self, from: &str, to: &str) -> Result<Vec<Trip>, StoreError> {
-        let (from, to) = (from.to_owned(), to.to_owned());
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query(
-                        &format!(
-                            "SELECT {TRIP} FROM trips WHERE trip_date >= ?1 AND trip_date <= ?2
-                             ORDER BY trip_date COLLATE \"C\", site_name COLLATE \"C\", trip_id COLLATE \"C\""
-                        ),
-                        &[&from, &to],
-                        |r| trip_from_row(r, 0),
-                    )
-                    .await
-                })
-            })
+            .rows(
+                format!(
+                    "SELECT {TRIP} FROM trips WHERE trip_date >= ?1 AND trip_date <= ?2
+                     ORDER BY trip_date COLLATE \"C\", site_name COLLATE \"C\", trip_id COLLATE \"C\""
+                ),
+                args![from, to],
+                |r| trip_from_row(r, 0),
+            )
             .await
     }
 }

@@ -2,7 +2,7 @@
 //! chunks go with their upload (`ON DELETE CASCADE`, on both databases).
 
 use super::audit::{Actor, insert_audit};
-use super::db::Row;
+use super::db::{Row, args};
 use super::{Store, StoreError};
 
 /// A tus upload in progress.
@@ -54,42 +54,30 @@ impl Upload {
 
 impl Store {
     /// Starts a tus upload.
-    pub async fn create_upload(&self, upload: &Upload) -> Result<(), StoreError> {
-        let u = upload.clone();
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let inserted = tx
-                        .execute(
-                            "INSERT INTO uploads (upload_id, device_id, sha256, length, received, metadata, created_at, expires_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (upload_id) DO NOTHING",
-                            &[&u.upload_id, &u.device_id, &u.sha256, &u.length, &u.offset, &u.metadata, &u.created_at, &u.expires_at],
-                        )
-                        .await?;
-                    if inserted == 0 {
-                        return Err(StoreError::Conflict(format!("upload {}", u.upload_id)));
-                    }
-                    Ok(())
-                })
-            })
-            .await
+    pub async fn create_upload(&self, u: &Upload) -> Result<(), StoreError> {
+        let inserted = self
+            .db
+            .change(
+                "INSERT INTO uploads (upload_id, device_id, sha256, length, received, metadata, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (upload_id) DO NOTHING",
+                args![&u.upload_id, &u.device_id, &u.sha256, u.length, u.offset, &u.metadata, &u.created_at, &u.expires_at],
+            )
+            .await?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict(format!("upload {}", u.upload_id)));
+        }
+        Ok(())
     }
 
     /// An unfinished upload.
     pub async fn upload(&self, upload_id: &str) -> Result<Option<Upload>, StoreError> {
-        let id = upload_id.to_owned();
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    tx.query_opt(
-                        "SELECT upload_id, device_id, sha256, length, received, metadata, created_at, expires_at
-                         FROM uploads WHERE upload_id = ?1",
-                        &[&id],
-                        Upload::from_row,
-                    )
-                    .await
-                })
-            })
+            .row(
+                "SELECT upload_id, device_id, sha256, length, received, metadata, created_at, expires_at
+                 FROM uploads WHERE upload_id = ?1",
+                args![upload_id],
+                Upload::from_row,
+            )
             .await
     }
 
@@ -200,29 +188,14 @@ impl Store {
 
     /// Deletes an unfinished upload and its bytes; false if there was none.
     pub async fn delete_upload(&self, upload_id: &str) -> Result<bool, StoreError> {
-        let id = upload_id.to_owned();
-        self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    Ok(tx
-                        .execute("DELETE FROM uploads WHERE upload_id = ?1", &[&id])
-                        .await?
-                        > 0)
-                })
-            })
-            .await
+        let sql = "DELETE FROM uploads WHERE upload_id = ?1";
+        Ok(self.db.change(sql, args![upload_id]).await? > 0)
     }
 
     /// Deletes uploads past their expiry; returns how many.
     pub async fn expire_uploads(&self, now: &str) -> Result<u64, StoreError> {
-        let now = now.to_owned();
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    tx.execute("DELETE FROM uploads WHERE expires_at < ?1", &[&now])
-                        .await
-                })
-            })
+            .change("DELETE FROM uploads WHERE expires_at < ?1", args![now])
             .await
     }
 }

@@ -19,7 +19,8 @@ use outreach_protocol::StorageKind;
 
 pub use postgres::PgDb;
 pub use sqlite::SqliteDb;
-pub use value::{Column, Param, Row, Value};
+pub(crate) use value::args;
+pub use value::{Arg, Column, Param, Row, Value};
 
 use super::StoreError;
 
@@ -156,6 +157,45 @@ impl Db {
             Db::Postgres(db) => db.read(work).await,
         }
     }
+}
+
+/// A row mapping for the one-statement calls.
+pub type Map<T> = fn(&Row<'_>) -> Result<T, StoreError>;
+
+impl Db {
+    /// Every row of one read statement.
+    pub async fn rows<T: Send + 'static>(
+        &self,
+        sql: impl Into<String>,
+        args: Vec<Arg>,
+        map: Map<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = sql.into();
+        self.read(move |tx| Box::pin(async move { tx.query(&sql, &refs(&args), map).await }))
+            .await
+    }
+
+    /// The first row of one read statement, if any.
+    pub async fn row<T: Send + 'static>(
+        &self,
+        sql: impl Into<String>,
+        args: Vec<Arg>,
+        map: Map<T>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(self.rows(sql, args, map).await?.into_iter().next())
+    }
+
+    /// One write statement as its own transaction; the rows it changed.
+    pub async fn change(&self, sql: impl Into<String>, args: Vec<Arg>) -> Result<u64, StoreError> {
+        let sql = sql.into();
+        self.write(move |tx| Box::pin(async move { tx.execute(&sql, &refs(&args)).await }))
+            .await
+    }
+}
+
+/// Owned parameters as the driver takes them.
+pub fn refs(args: &[Arg]) -> Vec<&dyn Value> {
+    args.iter().map(|a| a as &dyn Value).collect()
 }
 
 /// A connection inside a unit of work. Its methods take `&mut self` so that a unit

@@ -248,3 +248,64 @@ impl Column for bool {
         }
     }
 }
+
+/// An owned parameter, for the one-statement calls ([`super::Db::rows`] and its
+/// siblings) that run after their caller's borrows have ended.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// A list of texts ([`Param::TextList`]).
+    List(Vec<String>),
+}
+
+impl Value for Arg {
+    fn param(&self) -> Param<'_> {
+        match self {
+            Arg::Null => Param::Null,
+            Arg::Int(v) => Param::Int(*v),
+            Arg::Text(s) => Param::Text(s),
+            Arg::List(l) => Param::TextList(l),
+        }
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Text(s.to_owned())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(s: &String) -> Self {
+        Arg::Text(s.clone())
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<&[String]> for Arg {
+    fn from(l: &[String]) -> Self {
+        Arg::List(l.to_vec())
+    }
+}
+
+impl<T: Into<Arg>> From<Option<T>> for Arg {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Arg::Null, Into::into)
+    }
+}
+
+/// Owned parameters: `args![id, now]`.
+macro_rules! args {
+    ($($a:expr),* $(,)?) => { vec![$($crate::store::db::Arg::from($a)),*] };
+}
+pub(crate) use args;
