@@ -1,6 +1,6 @@
 //! Card batches delivered from J-LIS, and each card's arrival matched to its record.
 
-use super::db::{Row, args};
+use super::db::{Row, args, work};
 use super::{Store, StoreError};
 
 /// A card batch to store.
@@ -61,8 +61,7 @@ impl Store {
     ) -> Result<Result<(), Vec<String>>, StoreError> {
         let b = batch.clone();
         self.db
-            .attempt(move |tx| {
-                Box::pin(async move {
+            .attempt(work!(|tx| {
                     // One batch at a time: two imports of the same card cannot both pass
                     // the check.
                     tx.lock_table("card_arrivals").await?;
@@ -95,16 +94,14 @@ impl Store {
                         .await?;
                     }
                     Ok(Ok(()))
-                })
-            })
+                }))
             .await
     }
 
     /// Every batch, newest delivery first.
     pub async fn card_batches(&self) -> Result<Vec<CardBatchRow>, StoreError> {
         self.db
-            .read(|tx| {
-                Box::pin(async move {
+            .read(work!(|tx| {
                     let mut batches = tx
                         .query(
                             "SELECT batch_id, label, delivered_on, mailed_on, storage FROM card_batches
@@ -124,8 +121,7 @@ impl Store {
                             .await?;
                     }
                     Ok(batches)
-                })
-            })
+                }))
             .await
     }
 

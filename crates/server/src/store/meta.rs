@@ -1,22 +1,20 @@
 //! `server_meta`: the server's own facts (its identity, the office public key), set
 //! once and read often.
 
-use super::db::args;
+use super::db::{args, work};
 use super::{Store, StoreError};
 
 impl Store {
     /// Checks that the database answers; returns the schema version in force.
     pub async fn ping(&self) -> Result<i64, StoreError> {
         self.db
-            .read(|tx| {
-                Box::pin(async move {
-                    tx.value(
-                        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-                        &[],
-                    )
-                    .await
-                })
-            })
+            .read(work!(|tx| {
+                tx.value(
+                    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                    &[],
+                )
+                .await
+            }))
             .await
     }
 
@@ -30,8 +28,7 @@ impl Store {
     pub async fn init_meta(&self, key: &str, value: &str) -> Result<String, StoreError> {
         let (key, value) = (key.to_owned(), value.to_owned());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     tx.execute(
                         "INSERT INTO server_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
                         &[&key, &value],
@@ -39,8 +36,7 @@ impl Store {
                     .await?;
                     tx.value("SELECT value FROM server_meta WHERE key = ?1", &[&key])
                         .await
-                })
-            })
+                }))
             .await
     }
 }

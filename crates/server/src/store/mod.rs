@@ -33,6 +33,7 @@ use outreach_protocol::StorageKind;
 pub use audit::{Actor, NewAudit};
 pub use cards::{CardBatchRow, NewCardBatch};
 pub use db::{Db, Dialect};
+use db::{Row, args};
 pub use devices::{Device, EnrolRefusal, NewDevice, NewEnrolment};
 pub use office::{HeldRecord, RecordFilter};
 pub use pickup::{Booked, BookingRow, CardPlaceRow, NewBooking, NoticeRow};
@@ -143,7 +144,7 @@ impl Store {
     /// Opens (or creates) the embedded SQLite store at `data/outreach.db`, the folder
     /// owner-only, and brings its schema up to date.
     pub async fn open_sqlite(data: &Path) -> Result<Store, StoreError> {
-        let db = Db::open_sqlite(data).await?;
+        let db = Db::Sqlite(db::SqliteDb::open(data).await?);
         migrations::run(&db, migrations::SQLITE).await?;
         Ok(Store { db })
     }
@@ -158,7 +159,7 @@ impl Store {
     pub async fn connect_postgres_with(
         config: tokio_postgres::Config,
     ) -> Result<Store, StoreError> {
-        let db = Db::connect_postgres(config)?;
+        let db = Db::Postgres(db::PgDb::connect(config)?);
         migrations::run(&db, migrations::POSTGRES).await?;
         Ok(Store { db })
     }
@@ -175,36 +176,31 @@ impl Store {
 
     /// The SQLite file, when the store is SQLite.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        self.db.sqlite_path()
+        match &self.db {
+            Db::Sqlite(db) => Some(db.path().to_path_buf()),
+            Db::Postgres(_) => None,
+        }
     }
 
     /// What the database holds.
     pub async fn stats(&self) -> Result<StoreStats, StoreError> {
-        self.db
-            .read(|tx| {
-                Box::pin(async move {
-                    tx.query_opt(
-                        "SELECT (SELECT COUNT(*) FROM records),
-                                (SELECT COUNT(*) FROM photos),
-                                (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM photos),
-                                (SELECT COUNT(*) FROM uploads),
-                                (SELECT CAST(COALESCE(SUM(length(bytes)), 0) AS BIGINT) FROM upload_chunks)",
-                        &[],
-                        |r| {
-                            Ok(StoreStats {
-                                records: r.get(0)?,
-                                photos: r.get(1)?,
-                                photo_bytes: r.get(2)?,
-                                uploads: r.get(3)?,
-                                upload_bytes: r.get(4)?,
-                            })
-                        },
-                    )
-                    .await?
-                    .ok_or(StoreError::NoRow)
-                })
+        let sql = "SELECT (SELECT COUNT(*) FROM records), (SELECT COUNT(*) FROM photos),
+                (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM photos),
+                (SELECT COUNT(*) FROM uploads),
+                (SELECT CAST(COALESCE(SUM(length(bytes)), 0) AS BIGINT) FROM upload_chunks)";
+        let stats = |r: &Row<'_>| {
+            Ok(StoreStats {
+                records: r.get(0)?,
+                photos: r.get(1)?,
+                photo_bytes: r.get(2)?,
+                uploads: r.get(3)?,
+                upload_bytes: r.get(4)?,
             })
-            .await
+        };
+        self.db
+            .row(sql, args![], stats)
+            .await?
+            .ok_or(StoreError::NoRow)
     }
 }
 

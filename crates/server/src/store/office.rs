@@ -3,7 +3,7 @@
 
 use outreach_protocol::sync::Trip;
 
-use super::db::{Row, Tx, Value, args};
+use super::db::{Row, Tx, Value, args, work};
 use super::trips::{TRIP, trip_from_row};
 use super::{Store, StoreError};
 
@@ -145,8 +145,7 @@ impl Store {
             return Ok(Vec::new());
         }
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
+            .read(work!(|tx| {
                     let d = tx.dialect();
                     let mut sql = format!(
                         "{} WHERE r.version = (SELECT MAX(v.version) FROM records v WHERE v.record_id = r.record_id)",
@@ -187,8 +186,7 @@ impl Store {
                     }
                     sql.push_str(" ORDER BY r.finalized_at COLLATE \"C\", r.record_id COLLATE \"C\"");
                     tx.query(&sql, &params, HeldRecord::from_row).await
-                })
-            })
+                }))
             .await
     }
 
@@ -230,12 +228,10 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let args = [record_id, stage, by, now].map(str::to_owned);
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let [id, stage, by, now] = &args;
-                    Ok(upsert_stage(tx, id, stage, by, now, false).await? > 0)
-                })
-            })
+            .write(work!(|tx| {
+                let [id, stage, by, now] = &args;
+                Ok(upsert_stage(tx, id, stage, by, now, false).await? > 0)
+            }))
             .await
     }
 
@@ -252,15 +248,13 @@ impl Store {
         let ids = record_ids.to_vec();
         let [stage, by, now] = [stage, by, now].map(str::to_owned);
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let mut moved = 0;
-                    for id in &ids {
-                        moved += upsert_stage(tx, id, &stage, &by, &now, true).await?;
-                    }
-                    Ok(moved)
-                })
-            })
+            .write(work!(|tx| {
+                let mut moved = 0;
+                for id in &ids {
+                    moved += upsert_stage(tx, id, &stage, &by, &now, true).await?;
+                }
+                Ok(moved)
+            }))
             .await
     }
 }

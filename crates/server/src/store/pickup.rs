@@ -11,7 +11,7 @@
 
 use outreach_protocol::console::PhoneEnquiry;
 
-use super::db::{Arg, Row, Tx, args};
+use super::db::{Arg, Row, Tx, args, work};
 use super::office::upsert_stage;
 use super::tally::insert_enquiry;
 use super::{Store, StoreError};
@@ -196,8 +196,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (notices, by, now) = (notices.to_vec(), by.to_owned(), now.to_owned());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     for n in &notices {
                         tx.execute(
                             "INSERT INTO pickup_notices (application_id, batch_id, record_id, sent_on, prints, printed_by, printed_at)
@@ -210,8 +209,7 @@ impl Store {
                         upsert_stage(tx, &n.record_id, "preissue", &by, &now, true).await?;
                     }
                     Ok(())
-                })
-            })
+                }))
             .await
     }
 
@@ -286,8 +284,7 @@ impl Store {
         let (b, replaces, call) = (new.clone(), replaces.map(str::to_owned), call.cloned());
         let outcome = self
             .db
-            .attempt(move |tx| {
-                Box::pin(async move {
+            .attempt(work!(|tx| {
                     // One booking at a time per card: the check for an open booking below
                     // then sees any booking another transaction made for it.
                     tx.query_opt(
@@ -340,8 +337,7 @@ impl Store {
                     count_call(tx, call.as_ref(), &b.at).await?;
                     let row = booking(tx, &b.booking_id, false).await?.ok_or(StoreError::NoRow)?;
                     Ok(Ok(Booked::Booked(row)))
-                })
-            })
+                }))
             .await?;
         Ok(outcome.unwrap_or_else(|declined| declined))
     }
@@ -358,8 +354,7 @@ impl Store {
         let [id, by, now] = [booking_id, by, now].map(str::to_owned);
         let call = call.cloned();
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     let Some(open) = booking(tx, &id, true).await?.filter(|b| b.status == "booked") else {
                         return Ok(None);
                     };
@@ -371,8 +366,7 @@ impl Store {
                     free_place(tx, &open.slot_date, &open.slot_time).await?;
                     count_call(tx, call.as_ref(), &now).await?;
                     booking(tx, &id, false).await
-                })
-            })
+                }))
             .await
     }
 
@@ -390,8 +384,7 @@ impl Store {
     ) -> Result<Option<BookingRow>, StoreError> {
         let [id, status, on, by, now] = [booking_id, status, on, by, now].map(str::to_owned);
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     let allowed: &[&str] = if status == "issued" { &["booked", "no_show"] } else { &["booked"] };
                     let Some(b) = booking(tx, &id, true)
                         .await?
@@ -415,8 +408,7 @@ impl Store {
                         .await?;
                     }
                     booking(tx, &id, false).await
-                })
-            })
+                }))
             .await
     }
 

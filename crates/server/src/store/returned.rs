@@ -2,7 +2,7 @@
 
 use outreach_protocol::console::{Returned, ReturnedContact};
 
-use super::db::args;
+use super::db::{args, work};
 use super::{Store, StoreError};
 
 impl Store {
@@ -33,8 +33,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let (id, k) = (returned_id.to_owned(), contact.clone());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     // The row lock orders two contacts logged at once, so their numbers differ.
                     let exists = tx
                         .query_opt(
@@ -54,8 +53,7 @@ impl Store {
                         .await?;
                     }
                     Ok(exists)
-                })
-            })
+                }))
             .await
     }
 
@@ -81,8 +79,7 @@ impl Store {
         let (from, to) = dates.unwrap_or(("0000-00-00", "9999-99-99"));
         let (from, to) = (from.to_owned(), to.to_owned());
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
+            .read(work!(|tx| {
                     let mut items = tx
                         .query(
                             "SELECT returned_id, application_id, record_id, reason, returned_on, destroy_on, note,
@@ -125,8 +122,7 @@ impl Store {
                             .await?;
                     }
                     Ok(items)
-                })
-            })
+                }))
             .await
     }
 }

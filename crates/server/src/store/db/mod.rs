@@ -12,7 +12,6 @@ mod sqlite;
 mod value;
 
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::pin::Pin;
 
 use outreach_protocol::StorageKind;
@@ -26,6 +25,16 @@ use super::StoreError;
 
 /// The future a unit of work returns; it borrows the transaction it was handed.
 pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 't>>;
+
+/// A unit of work for [`Db::write`], [`Db::attempt`] or [`Db::read`]:
+/// `work!(|tx| body)` is `move |tx| Box::pin(async move { body })`, the closure
+/// returning the boxed future that keeps the unit `Send` on either driver.
+macro_rules! work {
+    (|$tx:ident| $body:expr) => {
+        move |$tx| Box::pin(async move { $body })
+    };
+}
+pub(crate) use work;
 
 /// Which SQL dialect a connection speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,29 +93,11 @@ pub enum Db {
 }
 
 impl Db {
-    /// Opens (or creates) `data/outreach.db`, the folder owner-only.
-    pub async fn open_sqlite(data: &Path) -> Result<Db, StoreError> {
-        Ok(Db::Sqlite(SqliteDb::open(data).await?))
-    }
-
-    /// Connects to PostgreSQL.
-    pub fn connect_postgres(config: tokio_postgres::Config) -> Result<Db, StoreError> {
-        Ok(Db::Postgres(PgDb::connect(config)?))
-    }
-
     /// Which dialect this database speaks.
     pub fn dialect(&self) -> Dialect {
         match self {
             Db::Sqlite(_) => Dialect::Sqlite,
             Db::Postgres(_) => Dialect::Postgres,
-        }
-    }
-
-    /// The SQLite file, if this is SQLite.
-    pub fn sqlite_path(&self) -> Option<PathBuf> {
-        match self {
-            Db::Sqlite(db) => Some(db.path().to_path_buf()),
-            Db::Postgres(_) => None,
         }
     }
 
@@ -171,7 +162,7 @@ impl Db {
         map: Map<T>,
     ) -> Result<Vec<T>, StoreError> {
         let sql = sql.into();
-        self.read(move |tx| Box::pin(async move { tx.query(&sql, &refs(&args), map).await }))
+        self.read(work!(|tx| tx.query(&sql, &refs(&args), map).await))
             .await
     }
 
@@ -188,7 +179,7 @@ impl Db {
     /// One write statement as its own transaction; the rows it changed.
     pub async fn change(&self, sql: impl Into<String>, args: Vec<Arg>) -> Result<u64, StoreError> {
         let sql = sql.into();
-        self.write(move |tx| Box::pin(async move { tx.execute(&sql, &refs(&args)).await }))
+        self.write(work!(|tx| tx.execute(&sql, &refs(&args)).await))
             .await
     }
 }
@@ -254,20 +245,9 @@ impl Tx<'_> {
         &mut self,
         sql: &str,
         params: &[&dyn Value],
-        map: impl FnOnce(&Row<'_>) -> Result<T, StoreError> + Send,
+        map: impl FnMut(&Row<'_>) -> Result<T, StoreError> + Send,
     ) -> Result<Option<T>, StoreError> {
-        let mut map = Some(map);
-        let mut rows = self
-            .query(sql, params, |r| match map.take() {
-                Some(f) => f(r).map(Some),
-                None => Ok(None),
-            })
-            .await?;
-        Ok(if rows.is_empty() {
-            None
-        } else {
-            rows.swap_remove(0)
-        })
+        Ok(self.query(sql, params, map).await?.into_iter().next())
     }
 
     /// The one value of a query that always returns a row (`SELECT COUNT(*) …`).

@@ -35,64 +35,29 @@ pub trait Value: Sync {
     fn param(&self) -> Param<'_>;
 }
 
-impl Value for i64 {
-    fn param(&self) -> Param<'_> {
-        Param::Int(*self)
-    }
+/// `impl Value for T` for each `T: v => the Param built from v (&self)`.
+macro_rules! value {
+    ($($t:ty: $v:ident => $param:expr),* $(,)?) => {$(
+        impl Value for $t {
+            fn param(&self) -> Param<'_> {
+                let $v = self;
+                $param
+            }
+        }
+    )*};
 }
 
-impl Value for i32 {
-    fn param(&self) -> Param<'_> {
-        Param::Int(i64::from(*self))
-    }
-}
-
-impl Value for u32 {
-    fn param(&self) -> Param<'_> {
-        Param::Int(i64::from(*self))
-    }
-}
-
-impl Value for bool {
-    fn param(&self) -> Param<'_> {
-        Param::Bool(*self)
-    }
-}
-
-impl Value for str {
-    fn param(&self) -> Param<'_> {
-        Param::Text(self)
-    }
-}
-
-impl Value for String {
-    fn param(&self) -> Param<'_> {
-        Param::Text(self)
-    }
-}
-
-impl Value for [u8] {
-    fn param(&self) -> Param<'_> {
-        Param::Blob(self)
-    }
-}
-
-impl Value for Vec<u8> {
-    fn param(&self) -> Param<'_> {
-        Param::Blob(self)
-    }
-}
-
-impl Value for [String] {
-    fn param(&self) -> Param<'_> {
-        Param::TextList(self)
-    }
-}
-
-impl Value for Vec<String> {
-    fn param(&self) -> Param<'_> {
-        Param::TextList(self)
-    }
+value! {
+    i64: v => Param::Int(*v),
+    i32: v => Param::Int(i64::from(*v)),
+    u32: v => Param::Int(i64::from(*v)),
+    bool: v => Param::Bool(*v),
+    str: s => Param::Text(s),
+    String: s => Param::Text(s),
+    [u8]: b => Param::Blob(b),
+    Vec<u8>: b => Param::Blob(b),
+    [String]: l => Param::TextList(l),
+    Vec<String>: l => Param::TextList(l),
 }
 
 impl<T: Value + ?Sized> Value for &T {
@@ -177,40 +142,27 @@ impl Row<'_> {
     /// Column `i` (from 0) as `T`.
     pub fn get<T: Column>(&self, i: usize) -> Result<T, StoreError> {
         match self {
-            Row::Sqlite(r) => Ok(T::from_sqlite(r, i)?),
+            Row::Sqlite(r) => Ok(r.get(i)?),
             Row::Postgres(r) => Ok(T::from_postgres(r, i)?),
         }
     }
 }
 
-/// What a column can be read as.
-pub trait Column: Sized {
-    /// From a SQLite row.
-    fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self>;
+/// What a column can be read as: as rusqlite reads it from SQLite, and from
+/// PostgreSQL as its type is unless the impl says otherwise.
+pub trait Column: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a> {
     /// From a PostgreSQL row.
-    fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error>;
+    fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
+        r.try_get(i)
+    }
 }
 
-macro_rules! column_as_is {
-    ($($t:ty),*) => {$(
-        impl Column for $t {
-            fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-                r.get(i)
-            }
-            fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
-                r.try_get(i)
-            }
-        }
-    )*};
-}
-
-column_as_is!(String, Option<String>, Vec<u8>, f64);
+impl Column for String {}
+impl Column for Option<String> {}
+impl Column for Vec<u8> {}
+impl Column for f64 {}
 
 impl Column for Option<i64> {
-    fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-        r.get(i)
-    }
-
     fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
         // Integers of any width: a literal or a count may come back narrower than
         // the BIGINT columns.
@@ -223,24 +175,15 @@ impl Column for Option<i64> {
 }
 
 impl Column for i64 {
-    fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-        r.get(i)
-    }
-
     fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
-        match *r.columns()[i].type_() {
-            Type::INT2 => Ok(i64::from(r.try_get::<_, i16>(i)?)),
-            Type::INT4 => Ok(i64::from(r.try_get::<_, i32>(i)?)),
-            _ => r.try_get(i),
+        match Option::<i64>::from_postgres(r, i)? {
+            Some(v) => Ok(v),
+            None => r.try_get(i), // the driver's error for a NULL
         }
     }
 }
 
 impl Column for bool {
-    fn from_sqlite(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Self> {
-        r.get(i)
-    }
-
     fn from_postgres(r: &tokio_postgres::Row, i: usize) -> Result<Self, tokio_postgres::Error> {
         match *r.columns()[i].type_() {
             Type::BOOL => r.try_get(i),
@@ -274,28 +217,22 @@ impl Value for Arg {
     }
 }
 
-impl From<&str> for Arg {
-    fn from(s: &str) -> Self {
-        Arg::Text(s.to_owned())
-    }
+/// `impl From<T> for Arg` for each `T: v => the Arg owning v`.
+macro_rules! arg_from {
+    ($($t:ty: $v:ident => $arg:expr),* $(,)?) => {$(
+        impl From<$t> for Arg {
+            fn from($v: $t) -> Self {
+                $arg
+            }
+        }
+    )*};
 }
 
-impl From<&String> for Arg {
-    fn from(s: &String) -> Self {
-        Arg::Text(s.clone())
-    }
-}
-
-impl From<i64> for Arg {
-    fn from(v: i64) -> Self {
-        Arg::Int(v)
-    }
-}
-
-impl From<&[String]> for Arg {
-    fn from(l: &[String]) -> Self {
-        Arg::List(l.to_vec())
-    }
+arg_from! {
+    &str: s => Arg::Text(s.to_owned()),
+    &String: s => Arg::Text(s.clone()),
+    i64: v => Arg::Int(v),
+    &[String]: l => Arg::List(l.to_vec()),
 }
 
 impl<T: Into<Arg>> From<Option<T>> for Arg {
