@@ -1,7 +1,7 @@
 //! Card batches delivered from J-LIS, and each card's arrival matched to its record.
 
 use super::db::{Row, args, work};
-use super::{Store, StoreError};
+use super::{Result, Store};
 
 /// A card batch to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub struct CardBatchRow {
 }
 
 impl CardBatchRow {
-    fn from_row(r: &Row<'_>) -> Result<Self, StoreError> {
+    fn from_row(r: &Row<'_>) -> Result<Self> {
         Ok(CardBatchRow {
             batch_id: r.get(0)?,
             label: r.get(1)?,
@@ -55,10 +55,7 @@ impl CardBatchRow {
 impl Store {
     /// Stores a batch with its cards, all or nothing. `Err` lists the 申請書IDs that
     /// arrived in an earlier batch already (then nothing is stored).
-    pub async fn insert_card_batch(
-        &self,
-        batch: &NewCardBatch,
-    ) -> Result<Result<(), Vec<String>>, StoreError> {
+    pub async fn insert_card_batch(&self, batch: &NewCardBatch) -> Result<Result<(), Vec<String>>> {
         let b = batch.clone();
         self.db
             .attempt(work!(|tx| {
@@ -99,7 +96,7 @@ impl Store {
     }
 
     /// Every batch, newest delivery first.
-    pub async fn card_batches(&self) -> Result<Vec<CardBatchRow>, StoreError> {
+    pub async fn card_batches(&self) -> Result<Vec<CardBatchRow>> {
         self.db
             .read(work!(|tx| {
                     let mut batches = tx
@@ -126,11 +123,7 @@ impl Store {
     }
 
     /// Marks a batch mailed; false if no such batch.
-    pub async fn set_batch_mailed(
-        &self,
-        batch_id: &str,
-        mailed_on: &str,
-    ) -> Result<bool, StoreError> {
+    pub async fn set_batch_mailed(&self, batch_id: &str, mailed_on: &str) -> Result<bool> {
         let sql = "UPDATE card_batches SET mailed_on = ?2 WHERE batch_id = ?1";
         Ok(self.db.change(sql, args![batch_id, mailed_on]).await? > 0)
     }

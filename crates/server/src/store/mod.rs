@@ -43,6 +43,9 @@ pub use uploads::{Append, Upload};
 
 use crate::migrations::{self, SchemaError};
 
+/// A store method's answer.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
 /// A storage failure. Details stay in the server's log; clients see a generic error.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -5,7 +5,7 @@ use outreach_protocol::sync::Trip;
 
 use super::db::{Row, Tx, Value, args, work};
 use super::trips::{TRIP, trip_from_row};
-use super::{Store, StoreError};
+use super::{Result, Store};
 
 /// `CASE` expression ranking a stage column in the national order, from the one rule
 /// ([`crate::office::stages`]), the same SQL on both databases.
@@ -26,7 +26,7 @@ pub(super) async fn upsert_stage(
     by: &str,
     now: &str,
     forward_only: bool,
-) -> Result<u64, StoreError> {
+) -> Result<u64> {
     let condition = if forward_only {
         format!(
             " WHERE {} < {}",
@@ -90,7 +90,7 @@ fn held_select() -> String {
 }
 
 impl HeldRecord {
-    fn from_row(r: &Row<'_>) -> Result<Self, StoreError> {
+    fn from_row(r: &Row<'_>) -> Result<Self> {
         let planned: Option<String> = r.get(9)?;
         Ok(HeldRecord {
             record_id: r.get(0)?,
@@ -136,10 +136,7 @@ fn shift_day(day: &str, days: i64) -> String {
 
 impl Store {
     /// The latest version of each record the filter keeps, by finalization time.
-    pub async fn latest_records(
-        &self,
-        filter: &RecordFilter,
-    ) -> Result<Vec<HeldRecord>, StoreError> {
+    pub async fn latest_records(&self, filter: &RecordFilter) -> Result<Vec<HeldRecord>> {
         let f = filter.clone();
         if f.application_ids.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Vec::new());
@@ -191,7 +188,7 @@ impl Store {
     }
 
     /// Every version of one record, oldest first.
-    pub async fn record_versions(&self, record_id: &str) -> Result<Vec<HeldRecord>, StoreError> {
+    pub async fn record_versions(&self, record_id: &str) -> Result<Vec<HeldRecord>> {
         let sql = format!(
             "{} WHERE r.record_id = ?1 ORDER BY r.version",
             held_select()
@@ -206,7 +203,7 @@ impl Store {
         &self,
         record_id: &str,
         version: i64,
-    ) -> Result<Vec<(String, String, bool)>, StoreError> {
+    ) -> Result<Vec<(String, String, bool)>> {
         self.db
             .rows(
                 "SELECT rp.role, rp.sha256, EXISTS (SELECT 1 FROM photos p WHERE p.sha256 = rp.sha256)
@@ -225,7 +222,7 @@ impl Store {
         stage: &str,
         by: &str,
         now: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool> {
         let args = [record_id, stage, by, now].map(str::to_owned);
         self.db
             .write(work!(|tx| {
@@ -244,7 +241,7 @@ impl Store {
         stage: &str,
         by: &str,
         now: &str,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<u64> {
         let ids = record_ids.to_vec();
         let [stage, by, now] = [stage, by, now].map(str::to_owned);
         self.db

@@ -3,16 +3,11 @@
 use outreach_protocol::console::{Returned, ReturnedContact};
 
 use super::db::{args, work};
-use super::{Store, StoreError};
+use super::{Result, Store};
 
 impl Store {
     /// Stores a returned card (its contacts empty).
-    pub async fn insert_returned(
-        &self,
-        r: &Returned,
-        by: &str,
-        now: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn insert_returned(&self, r: &Returned, by: &str, now: &str) -> Result<()> {
         self.db
             .change(
                 "INSERT INTO returned_mail (returned_id, application_id, record_id, reason, returned_on,
@@ -30,7 +25,7 @@ impl Store {
         &self,
         returned_id: &str,
         contact: &ReturnedContact,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool> {
         let (id, k) = (returned_id.to_owned(), contact.clone());
         self.db
             .write(work!(|tx| {
@@ -63,7 +58,7 @@ impl Store {
         returned_id: &str,
         resolution: &str,
         resolved_on: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool> {
         let sql =
             "UPDATE returned_mail SET resolution = ?2, resolved_on = ?3 WHERE returned_id = ?1";
         Ok(self
@@ -75,7 +70,7 @@ impl Store {
 
     /// Returned cards (with contacts), newest first; only those returned in `[from, to]`
     /// when given.
-    pub async fn returned(&self, dates: Option<(&str, &str)>) -> Result<Vec<Returned>, StoreError> {
+    pub async fn returned(&self, dates: Option<(&str, &str)>) -> Result<Vec<Returned>> {
         let (from, to) = dates.unwrap_or(("0000-00-00", "9999-99-99"));
         let (from, to) = (from.to_owned(), to.to_owned());
         self.db

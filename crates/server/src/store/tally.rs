@@ -3,18 +3,14 @@
 use outreach_protocol::console::{CounterCase, PhoneEnquiry};
 
 use super::db::{Row, Tx, args};
-use super::{Store, StoreError};
+use super::{Result, Store};
 
 const INSERT_ENQUIRY: &str =
     "INSERT INTO phone_enquiries (enquiry_id, on_date, topic, answer, created_by, created_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 /// Stores a phone enquiry inside a unit of work (a booking counts its call so).
-pub(super) async fn insert_enquiry(
-    tx: &mut Tx<'_>,
-    p: &PhoneEnquiry,
-    now: &str,
-) -> Result<(), StoreError> {
+pub(super) async fn insert_enquiry(tx: &mut Tx<'_>, p: &PhoneEnquiry, now: &str) -> Result<()> {
     let params: [&dyn super::db::Value; 6] = [
         &p.enquiry_id,
         &p.on_date,
@@ -27,7 +23,7 @@ pub(super) async fn insert_enquiry(
     Ok(())
 }
 
-fn counter_case(r: &Row<'_>) -> Result<CounterCase, StoreError> {
+fn counter_case(r: &Row<'_>) -> Result<CounterCase> {
     Ok(CounterCase {
         case_id: r.get(0)?,
         on_date: r.get(1)?,
@@ -39,7 +35,7 @@ fn counter_case(r: &Row<'_>) -> Result<CounterCase, StoreError> {
     })
 }
 
-fn enquiry(r: &Row<'_>) -> Result<PhoneEnquiry, StoreError> {
+fn enquiry(r: &Row<'_>) -> Result<PhoneEnquiry> {
     Ok(PhoneEnquiry {
         enquiry_id: r.get(0)?,
         on_date: r.get(1)?,
@@ -51,7 +47,7 @@ fn enquiry(r: &Row<'_>) -> Result<PhoneEnquiry, StoreError> {
 
 impl Store {
     /// Stores counted counter cases.
-    pub async fn insert_counter_case(&self, c: &CounterCase, now: &str) -> Result<(), StoreError> {
+    pub async fn insert_counter_case(&self, c: &CounterCase, now: &str) -> Result<()> {
         self.db
             .change(
                 "INSERT INTO counter_cases (case_id, on_date, place, kind, detail, count, created_by, created_at)
@@ -63,11 +59,7 @@ impl Store {
     }
 
     /// Stores a phone enquiry.
-    pub async fn insert_phone_enquiry(
-        &self,
-        p: &PhoneEnquiry,
-        now: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn insert_phone_enquiry(&self, p: &PhoneEnquiry, now: &str) -> Result<()> {
         let a = args![
             &p.enquiry_id,
             &p.on_date,
@@ -81,23 +73,19 @@ impl Store {
     }
 
     /// Deletes a counter case entered by mistake; false if there was none.
-    pub async fn delete_counter_case(&self, case_id: &str) -> Result<bool, StoreError> {
+    pub async fn delete_counter_case(&self, case_id: &str) -> Result<bool> {
         let sql = "DELETE FROM counter_cases WHERE case_id = ?1";
         Ok(self.db.change(sql, args![case_id]).await? > 0)
     }
 
     /// Deletes a phone enquiry entered by mistake; false if there was none.
-    pub async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool, StoreError> {
+    pub async fn delete_phone_enquiry(&self, enquiry_id: &str) -> Result<bool> {
         let sql = "DELETE FROM phone_enquiries WHERE enquiry_id = ?1";
         Ok(self.db.change(sql, args![enquiry_id]).await? > 0)
     }
 
     /// Counter cases on `[from, to]`, by date then entry.
-    pub async fn counter_cases(
-        &self,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<CounterCase>, StoreError> {
+    pub async fn counter_cases(&self, from: &str, to: &str) -> Result<Vec<CounterCase>> {
         self.db
             .rows(
                 "SELECT case_id, on_date, place, kind, detail, count, created_by FROM counter_cases
@@ -110,11 +98,7 @@ impl Store {
     }
 
     /// Phone enquiries on `[from, to]`, by date then entry.
-    pub async fn phone_enquiries(
-        &self,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<PhoneEnquiry>, StoreError> {
+    pub async fn phone_enquiries(&self, from: &str, to: &str) -> Result<Vec<PhoneEnquiry>> {
         self.db
             .rows(
                 "SELECT enquiry_id, on_date, topic, answer, created_by FROM phone_enquiries

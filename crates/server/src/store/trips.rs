@@ -3,14 +3,14 @@
 use outreach_protocol::sync::Trip;
 
 use super::db::{Row, args};
-use super::{Store, StoreError};
+use super::{Result, Store, StoreError};
 
 /// Columns of a [`Trip`], in [`trip_from_row`]'s order.
 pub(super) const TRIP: &str =
     "trip_id, site_name, site_address, trip_date, mode, expected_count, staff_ids";
 
 /// A trip from columns `at..at + 7` ([`TRIP`]'s order).
-pub(super) fn trip_from_row(r: &Row<'_>, at: usize) -> Result<Trip, StoreError> {
+pub(super) fn trip_from_row(r: &Row<'_>, at: usize) -> Result<Trip> {
     let id: String = r.get(at)?;
     let staff: String = r.get(at + 6)?;
     let staff_ids = serde_json::from_str(&staff).unwrap_or_else(|e| {
@@ -35,7 +35,7 @@ fn staff_json(trip: &Trip) -> String {
 
 impl Store {
     /// Stores a planned trip; [`StoreError::Conflict`] if its ID is taken.
-    pub async fn insert_trip(&self, t: &Trip, by: &str, now: &str) -> Result<(), StoreError> {
+    pub async fn insert_trip(&self, t: &Trip, by: &str, now: &str) -> Result<()> {
         let inserted = self
             .db
             .change(
@@ -53,7 +53,7 @@ impl Store {
     }
 
     /// Replaces a planned trip's fields; false if there is no such trip.
-    pub async fn update_trip(&self, t: &Trip, _by: &str, _now: &str) -> Result<bool, StoreError> {
+    pub async fn update_trip(&self, t: &Trip, _by: &str, _now: &str) -> Result<bool> {
         let n = self
             .db
             .change(
@@ -75,12 +75,12 @@ impl Store {
     }
 
     /// Trips on or after `date` (YYYY-MM-DD), by date then site.
-    pub async fn trips_from(&self, date: &str) -> Result<Vec<Trip>, StoreError> {
+    pub async fn trips_from(&self, date: &str) -> Result<Vec<Trip>> {
         self.trips_between(date, "9999-12-31").await
     }
 
     /// Trips from `from` to `to` (YYYY-MM-DD, both included), by date then site.
-    pub async fn trips_between(&self, from: &str, to: &str) -> Result<Vec<Trip>, StoreError> {
+    pub async fn trips_between(&self, from: &str, to: &str) -> Result<Vec<Trip>> {
         self.db
             .rows(
                 format!(

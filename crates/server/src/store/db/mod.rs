@@ -21,10 +21,10 @@ pub use sqlite::SqliteDb;
 pub(crate) use value::args;
 pub use value::{Arg, Column, Param, Row, Value};
 
-use super::StoreError;
+use super::{Result, StoreError};
 
 /// The future a unit of work returns; it borrows the transaction it was handed.
-pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 't>>;
+pub type Work<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
 
 /// A unit of work for [`Db::write`], [`Db::attempt`] or [`Db::read`]:
 /// `work!(|tx| body)` is `move |tx| Box::pin(async move { body })`, the closure
@@ -105,7 +105,7 @@ impl Db {
     /// result is returned, or none of it is (an `Err` rolls back). On SQLite the
     /// writer thread commits several units of work together (group commit), each
     /// inside its own savepoint, so one failing leaves the others untouched.
-    pub async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
@@ -116,7 +116,7 @@ impl Db {
     /// Like [`Db::write`] for a unit of work that may decline: an `Ok(Err(u))` is
     /// rolled back like an error, and `u` (why it declined: a slot full, a conflicting
     /// version) is returned.
-    pub async fn attempt<T, U, F>(&self, work: F) -> Result<Result<T, U>, StoreError>
+    pub async fn attempt<T, U, F>(&self, work: F) -> Result<Result<T, U>>
     where
         T: Send + 'static,
         U: Send + 'static,
@@ -125,7 +125,7 @@ impl Db {
         self.write_if(work, Result::is_ok).await
     }
 
-    async fn write_if<T, F>(&self, work: F, keep: fn(&T) -> bool) -> Result<T, StoreError>
+    async fn write_if<T, F>(&self, work: F, keep: fn(&T) -> bool) -> Result<T>
     where
         T: Send + 'static,
         F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
@@ -138,7 +138,7 @@ impl Db {
 
     /// Runs `work` on a connection that only reads: on SQLite a read-only connection
     /// beside the writer, so reads never queue behind a commit.
-    pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub async fn read<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
@@ -151,7 +151,7 @@ impl Db {
 }
 
 /// A row mapping for the one-statement calls.
-pub type Map<T> = fn(&Row<'_>) -> Result<T, StoreError>;
+pub type Map<T> = fn(&Row<'_>) -> Result<T>;
 
 impl Db {
     /// Every row of one read statement.
@@ -160,7 +160,7 @@ impl Db {
         sql: impl Into<String>,
         args: Vec<Arg>,
         map: Map<T>,
-    ) -> Result<Vec<T>, StoreError> {
+    ) -> Result<Vec<T>> {
         let sql = sql.into();
         self.read(work!(|tx| tx.query(&sql, &refs(&args), map).await))
             .await
@@ -172,12 +172,12 @@ impl Db {
         sql: impl Into<String>,
         args: Vec<Arg>,
         map: Map<T>,
-    ) -> Result<Option<T>, StoreError> {
+    ) -> Result<Option<T>> {
         Ok(self.rows(sql, args, map).await?.into_iter().next())
     }
 
     /// One write statement as its own transaction; the rows it changed.
-    pub async fn change(&self, sql: impl Into<String>, args: Vec<Arg>) -> Result<u64, StoreError> {
+    pub async fn change(&self, sql: impl Into<String>, args: Vec<Arg>) -> Result<u64> {
         let sql = sql.into();
         self.write(work!(|tx| tx.execute(&sql, &refs(&args)).await))
             .await
@@ -209,7 +209,7 @@ impl Tx<'_> {
 
     /// Runs one statement; returns the rows it changed. A unique key already taken is
     /// [`StoreError::Conflict`] on both databases.
-    pub async fn execute(&mut self, sql: &str, params: &[&dyn Value]) -> Result<u64, StoreError> {
+    pub async fn execute(&mut self, sql: &str, params: &[&dyn Value]) -> Result<u64> {
         match self {
             Tx::Sqlite(c) => sqlite::execute(c, sql, params),
             Tx::Postgres(c) => c.execute(sql, params).await,
@@ -217,7 +217,7 @@ impl Tx<'_> {
     }
 
     /// Runs statements without parameters (DDL, migrations).
-    pub async fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+    pub async fn batch(&mut self, sql: &str) -> Result<()> {
         match self {
             Tx::Sqlite(c) => Ok(c.execute_batch(sql)?),
             Tx::Postgres(c) => c.batch(sql).await,
@@ -229,8 +229,8 @@ impl Tx<'_> {
         &mut self,
         sql: &str,
         params: &[&dyn Value],
-        mut map: impl FnMut(&Row<'_>) -> Result<T, StoreError> + Send,
-    ) -> Result<Vec<T>, StoreError> {
+        mut map: impl FnMut(&Row<'_>) -> Result<T> + Send,
+    ) -> Result<Vec<T>> {
         match self {
             Tx::Sqlite(c) => sqlite::query(c, sql, params, &mut map),
             Tx::Postgres(c) => {
@@ -245,17 +245,13 @@ impl Tx<'_> {
         &mut self,
         sql: &str,
         params: &[&dyn Value],
-        map: impl FnMut(&Row<'_>) -> Result<T, StoreError> + Send,
-    ) -> Result<Option<T>, StoreError> {
+        map: impl FnMut(&Row<'_>) -> Result<T> + Send,
+    ) -> Result<Option<T>> {
         Ok(self.query(sql, params, map).await?.into_iter().next())
     }
 
     /// The one value of a query that always returns a row (`SELECT COUNT(*) …`).
-    pub async fn value<T: Column>(
-        &mut self,
-        sql: &str,
-        params: &[&dyn Value],
-    ) -> Result<T, StoreError> {
+    pub async fn value<T: Column>(&mut self, sql: &str, params: &[&dyn Value]) -> Result<T> {
         self.query_opt(sql, params, |r| r.get(0))
             .await?
             .ok_or(StoreError::NoRow)
@@ -263,7 +259,7 @@ impl Tx<'_> {
 
     /// Takes a table's lock until the end of the transaction, where the database has
     /// table locks (PostgreSQL); SQLite's single writer already excludes the others.
-    pub async fn lock_table(&mut self, table: &str) -> Result<(), StoreError> {
+    pub async fn lock_table(&mut self, table: &str) -> Result<()> {
         match self {
             Tx::Sqlite(_) => Ok(()),
             Tx::Postgres(c) => {

@@ -9,7 +9,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 use super::{Param, Tx, Value, Work};
-use crate::store::StoreError;
+use crate::store::{Result, StoreError};
 
 /// Connections in the pool.
 const POOL_SIZE: usize = 16;
@@ -30,7 +30,7 @@ pub enum PgConn<'c> {
 
 impl PgDb {
     /// A pool for `config`; no connection is made until one is needed.
-    pub fn connect(config: tokio_postgres::Config) -> Result<PgDb, StoreError> {
+    pub fn connect(config: tokio_postgres::Config) -> Result<PgDb> {
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -45,14 +45,14 @@ impl PgDb {
         Ok(PgDb { pool })
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
+    async fn client(&self) -> Result<deadpool_postgres::Client> {
         self.pool.get().await.map_err(|e| match e {
             deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
             other => StoreError::Pool(other.to_string()),
         })
     }
 
-    pub(super) async fn write<T, F>(&self, work: F, keep: fn(&T) -> bool) -> Result<T, StoreError>
+    pub(super) async fn write<T, F>(&self, work: F, keep: fn(&T) -> bool) -> Result<T>
     where
         T: Send + 'static,
         F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
@@ -73,7 +73,7 @@ impl PgDb {
         result
     }
 
-    pub(super) async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(super) async fn read<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
@@ -85,7 +85,7 @@ impl PgDb {
 }
 
 impl PgConn<'_> {
-    async fn prepare(&self, sql: &str) -> Result<tokio_postgres::Statement, StoreError> {
+    async fn prepare(&self, sql: &str) -> Result<tokio_postgres::Statement> {
         let text = postgres_text(sql);
         Ok(match self {
             PgConn::Tx(t) => t.prepare_cached(&text).await?,
@@ -93,11 +93,7 @@ impl PgConn<'_> {
         })
     }
 
-    pub(super) async fn execute(
-        &self,
-        sql: &str,
-        params: &[&dyn Value],
-    ) -> Result<u64, StoreError> {
+    pub(super) async fn execute(&self, sql: &str, params: &[&dyn Value]) -> Result<u64> {
         let stmt = self.prepare(sql).await?;
         let bound: Vec<Param<'_>> = params.iter().map(|p| p.param()).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
@@ -111,7 +107,7 @@ impl PgConn<'_> {
         &self,
         sql: &str,
         params: &[&dyn Value],
-    ) -> Result<Vec<tokio_postgres::Row>, StoreError> {
+    ) -> Result<Vec<tokio_postgres::Row>> {
         let stmt = self.prepare(sql).await?;
         let bound: Vec<Param<'_>> = params.iter().map(|p| p.param()).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|p| p as _).collect();
@@ -121,7 +117,7 @@ impl PgConn<'_> {
         })
     }
 
-    pub(super) async fn batch(&self, sql: &str) -> Result<(), StoreError> {
+    pub(super) async fn batch(&self, sql: &str) -> Result<()> {
         match self {
             PgConn::Tx(t) => t.batch_execute(sql).await?,
             PgConn::Client(c) => c.batch_execute(sql).await?,

@@ -19,7 +19,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Semaphore, oneshot};
 
 use super::{Row, Tx, Value, Work};
-use crate::store::StoreError;
+use crate::store::{Result, StoreError};
 
 /// Units of work committed together at most.
 const GROUP_MAX: usize = 64;
@@ -48,14 +48,14 @@ struct Inner {
 impl SqliteDb {
     /// Opens (or creates) `data/outreach.db`, creating the folder owner-only, and
     /// starts the writer thread.
-    pub async fn open(data: &Path) -> Result<SqliteDb, StoreError> {
+    pub async fn open(data: &Path) -> Result<SqliteDb> {
         let data = data.to_path_buf();
         tokio::task::spawn_blocking(move || Self::open_blocking(&data))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    fn open_blocking(data: &Path) -> Result<SqliteDb, StoreError> {
+    fn open_blocking(data: &Path) -> Result<SqliteDb> {
         let dir_err = |source| StoreError::DataDir {
             path: data.display().to_string(),
             source,
@@ -101,12 +101,12 @@ impl SqliteDb {
         &self.inner.path
     }
 
-    pub(super) async fn write<T, F>(&self, work: F, keep: fn(&T) -> bool) -> Result<T, StoreError>
+    pub(super) async fn write<T, F>(&self, work: F, keep: fn(&T) -> bool) -> Result<T>
     where
         T: Send + 'static,
         F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
     {
-        let (answer, answered) = oneshot::channel::<Result<T, StoreError>>();
+        let (answer, answered) = oneshot::channel::<Result<T>>();
         let job: Job = Box::new(move |conn| {
             let result = run(conn, work);
             let ok = result.as_ref().is_ok_and(keep);
@@ -132,7 +132,7 @@ impl SqliteDb {
             .map_err(|_| StoreError::Task("the write was not run (see the server log)".into()))?
     }
 
-    pub(super) async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(super) async fn read<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
@@ -167,7 +167,7 @@ impl SqliteDb {
     }
 }
 
-fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+fn open_reader(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -180,7 +180,7 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 /// Runs a unit of work to completion on this thread. Every SQLite call inside it is
 /// synchronous, so its future is ready at the first poll; one that is not waited on
 /// something other than the database, which a unit of work must not do.
-fn run<T, F>(conn: &mut Connection, work: F) -> Result<T, StoreError>
+fn run<T, F>(conn: &mut Connection, work: F) -> Result<T>
 where
     F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T>,
 {
@@ -279,11 +279,7 @@ fn bind<'a>(params: &'a [&'a dyn Value]) -> Vec<super::Param<'a>> {
     params.iter().map(|p| p.param()).collect()
 }
 
-pub(super) fn execute(
-    conn: &mut Connection,
-    sql: &str,
-    params: &[&dyn Value],
-) -> Result<u64, StoreError> {
+pub(super) fn execute(conn: &mut Connection, sql: &str, params: &[&dyn Value]) -> Result<u64> {
     let mut stmt = conn.prepare_cached(&sqlite_text(sql))?;
     let n = stmt.execute(rusqlite::params_from_iter(bind(params)))?;
     Ok(n as u64)
@@ -293,8 +289,8 @@ pub(super) fn query<T>(
     conn: &mut Connection,
     sql: &str,
     params: &[&dyn Value],
-    map: &mut dyn FnMut(&Row<'_>) -> Result<T, StoreError>,
-) -> Result<Vec<T>, StoreError> {
+    map: &mut dyn FnMut(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(&sqlite_text(sql))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(bind(params)))?;
     let mut out = Vec::new();

@@ -9,7 +9,7 @@ use bytes::{BufMut, BytesMut};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
-use crate::store::StoreError;
+use crate::store::Result;
 
 /// One bound parameter.
 #[derive(Debug, Clone, Copy)]
@@ -140,7 +140,7 @@ pub enum Row<'r> {
 
 impl Row<'_> {
     /// Column `i` (from 0) as `T`.
-    pub fn get<T: Column>(&self, i: usize) -> Result<T, StoreError> {
+    pub fn get<T: Column>(&self, i: usize) -> Result<T> {
         match self {
             Row::Sqlite(r) => Ok(r.get(i)?),
             Row::Postgres(r) => Ok(T::from_postgres(r, i)?),
