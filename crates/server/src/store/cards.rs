@@ -1,6 +1,6 @@
 //! Card batches delivered from J-LIS, and each card's arrival matched to its record.
 
-use super::db::{Row, args, work};
+use super::db::{Row, args, from_row, work};
 use super::{Result, Store};
 
 /// A card batch to store.
@@ -41,14 +41,10 @@ pub struct CardBatchRow {
 
 impl CardBatchRow {
     fn from_row(r: &Row<'_>) -> Result<Self> {
-        Ok(CardBatchRow {
-            batch_id: r.get(0)?,
-            label: r.get(1)?,
-            delivered_on: r.get(2)?,
-            mailed_on: r.get(3)?,
-            storage: r.get(4)?,
-            cards: Vec::new(),
-        })
+        Ok(
+            from_row!(r => CardBatchRow { batch_id, label, delivered_on, mailed_on, storage;
+            cards: Vec::new() }),
+        )
     }
 }
 

@@ -33,7 +33,7 @@ use outreach_protocol::StorageKind;
 pub use audit::{Actor, NewAudit};
 pub use cards::{CardBatchRow, NewCardBatch};
 pub use db::{Db, Dialect};
-use db::{Row, args};
+use db::{Row, args, from_row};
 pub use devices::{Device, EnrolRefusal, NewDevice, NewEnrolment};
 pub use office::{HeldRecord, RecordFilter};
 pub use pickup::{Booked, BookingRow, CardPlaceRow, NewBooking, NoticeRow};
@@ -192,13 +192,7 @@ impl Store {
                 (SELECT COUNT(*) FROM uploads),
                 (SELECT CAST(COALESCE(SUM(length(bytes)), 0) AS BIGINT) FROM upload_chunks)";
         let stats = |r: &Row<'_>| {
-            Ok(StoreStats {
-                records: r.get(0)?,
-                photos: r.get(1)?,
-                photo_bytes: r.get(2)?,
-                uploads: r.get(3)?,
-                upload_bytes: r.get(4)?,
-            })
+            Ok(from_row!(r => StoreStats { records, photos, photo_bytes, uploads, upload_bytes }))
         };
         self.db
             .row(sql, args![], stats)

@@ -11,7 +11,7 @@
 
 use outreach_protocol::console::PhoneEnquiry;
 
-use super::db::{Arg, Row, Tx, Value, args, work};
+use super::db::{Arg, Row, Tx, Value, args, from_row, work};
 use super::office::upsert_stage;
 use super::tally::insert_enquiry;
 use super::{Result, Store, StoreError};
@@ -112,19 +112,10 @@ pub enum Booked {
 
 impl BookingRow {
     fn from_row(r: &Row<'_>) -> Result<Self> {
-        Ok(BookingRow {
-            booking_id: r.get(0)?,
-            application_id: r.get(1)?,
-            record_id: r.get(2)?,
-            slot_date: r.get(3)?,
-            slot_time: r.get(4)?,
-            status: r.get(5)?,
-            moved_from: r.get(6)?,
-            booked_by: r.get(7)?,
-            booked_at: r.get(8)?,
-            closed_on: r.get(9)?,
-            follow_up: r.get(10)?,
-        })
+        Ok(
+            from_row!(r => BookingRow { booking_id, application_id, record_id, slot_date, slot_time,
+            status, moved_from, booked_by, booked_at, closed_on, follow_up }),
+        )
     }
 }
 
@@ -199,13 +190,7 @@ impl Store {
         );
         self.db
             .rows(sql, args![application_ids], |r| {
-                Ok(NoticeRow {
-                    application_id: r.get(0)?,
-                    batch_id: r.get(1)?,
-                    record_id: r.get(2)?,
-                    sent_on: r.get(3)?,
-                    prints: r.get(4)?,
-                })
+                Ok(from_row!(r => NoticeRow { application_id, batch_id, record_id, sent_on, prints }))
             })
             .await
     }
@@ -226,13 +211,7 @@ impl Store {
         );
         self.db
             .rows(sql, args![application_ids], |r| {
-                let place = CardPlaceRow {
-                    batch_id: r.get(1)?,
-                    label: r.get(2)?,
-                    delivered_on: r.get(3)?,
-                    storage: r.get(4)?,
-                    number: r.get(5)?,
-                };
+                let place = from_row!(r, 1 => CardPlaceRow { batch_id, label, delivered_on, storage, number });
                 Ok((r.get(0)?, place))
             })
             .await

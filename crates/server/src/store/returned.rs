@@ -2,7 +2,7 @@
 
 use outreach_protocol::console::{Returned, ReturnedContact};
 
-use super::db::{args, work};
+use super::db::{args, from_row, work};
 use super::{Result, Store};
 
 impl Store {
@@ -82,21 +82,9 @@ impl Store {
                              FROM returned_mail WHERE returned_on >= ?1 AND returned_on <= ?2
                              ORDER BY returned_on COLLATE \"C\" DESC, created_at COLLATE \"C\" DESC",
                             &[&from, &to],
-                            |r| {
-                                Ok(Returned {
-                                    returned_id: r.get(0)?,
-                                    application_id: r.get(1)?,
-                                    record_id: r.get(2)?,
-                                    reason: r.get(3)?,
-                                    returned_on: r.get(4)?,
-                                    destroy_on: r.get(5)?,
-                                    due_for_destruction: false,
-                                    note: r.get(6)?,
-                                    resolution: r.get(7)?,
-                                    resolved_on: r.get(8)?,
-                                    contacts: Vec::new(),
-                                })
-                            },
+                            |r| Ok(from_row!(r => Returned { returned_id, application_id, record_id, reason,
+                                returned_on, destroy_on, note, resolution, resolved_on;
+                                due_for_destruction: false, contacts: Vec::new() })),
                         )
                         .await?;
                     for item in &mut items {
@@ -105,14 +93,7 @@ impl Store {
                                 "SELECT contacted_at, staff_id, outcome, next_step FROM returned_contacts
                                  WHERE returned_id = ?1 ORDER BY seq",
                                 &[&item.returned_id],
-                                |r| {
-                                    Ok(ReturnedContact {
-                                        contacted_at: r.get(0)?,
-                                        staff_id: r.get(1)?,
-                                        outcome: r.get(2)?,
-                                        next_step: r.get(3)?,
-                                    })
-                                },
+                                |r| Ok(from_row!(r => ReturnedContact { contacted_at, staff_id, outcome, next_step })),
                             )
                             .await?;
                     }

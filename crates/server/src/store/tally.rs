@@ -2,47 +2,33 @@
 
 use outreach_protocol::console::{CounterCase, PhoneEnquiry};
 
-use super::db::{Row, Tx, args};
+use super::db::{Row, Tx, args, from_row, work};
 use super::{Result, Store};
-
-const INSERT_ENQUIRY: &str =
-    "INSERT INTO phone_enquiries (enquiry_id, on_date, topic, answer, created_by, created_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
 /// Stores a phone enquiry inside a unit of work (a booking counts its call so).
 pub(super) async fn insert_enquiry(tx: &mut Tx<'_>, p: &PhoneEnquiry, now: &str) -> Result<()> {
-    let params: [&dyn super::db::Value; 6] = [
-        &p.enquiry_id,
-        &p.on_date,
-        &p.topic,
-        &p.answer,
-        &p.created_by,
-        &now,
-    ];
-    tx.execute(INSERT_ENQUIRY, &params).await?;
+    tx.execute(
+        "INSERT INTO phone_enquiries (enquiry_id, on_date, topic, answer, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &[
+            &p.enquiry_id,
+            &p.on_date,
+            &p.topic,
+            &p.answer,
+            &p.created_by,
+            &now,
+        ],
+    )
+    .await?;
     Ok(())
 }
 
 fn counter_case(r: &Row<'_>) -> Result<CounterCase> {
-    Ok(CounterCase {
-        case_id: r.get(0)?,
-        on_date: r.get(1)?,
-        place: r.get(2)?,
-        kind: r.get(3)?,
-        detail: r.get(4)?,
-        count: r.get(5)?,
-        created_by: r.get(6)?,
-    })
+    Ok(from_row!(r => CounterCase { case_id, on_date, place, kind, detail, count, created_by }))
 }
 
 fn enquiry(r: &Row<'_>) -> Result<PhoneEnquiry> {
-    Ok(PhoneEnquiry {
-        enquiry_id: r.get(0)?,
-        on_date: r.get(1)?,
-        topic: r.get(2)?,
-        answer: r.get(3)?,
-        created_by: r.get(4)?,
-    })
+    Ok(from_row!(r => PhoneEnquiry { enquiry_id, on_date, topic, answer, created_by }))
 }
 
 impl Store {
@@ -60,16 +46,10 @@ impl Store {
 
     /// Stores a phone enquiry.
     pub async fn insert_phone_enquiry(&self, p: &PhoneEnquiry, now: &str) -> Result<()> {
-        let a = args![
-            &p.enquiry_id,
-            &p.on_date,
-            &p.topic,
-            &p.answer,
-            &p.created_by,
-            now
-        ];
-        self.db.change(INSERT_ENQUIRY, a).await?;
-        Ok(())
+        let (p, now) = (p.clone(), now.to_owned());
+        self.db
+            .write(work!(|tx| insert_enquiry(tx, &p, &now).await))
+            .await
     }
 
     /// Deletes a counter case entered by mistake; false if there was none.

@@ -18,8 +18,8 @@ use outreach_protocol::StorageKind;
 
 pub use postgres::PgDb;
 pub use sqlite::SqliteDb;
-pub(crate) use value::args;
 pub use value::{Arg, Column, Param, Row, Value};
+pub(crate) use value::{args, from_row};
 
 use super::{Result, StoreError};
 

@@ -148,6 +148,20 @@ impl Row<'_> {
     }
 }
 
+/// A row type from a result row, its columns in field order from `from` (0 unless
+/// given), any other fields given after them: `from_row!(r => Notice { id, sent_on })`,
+/// `from_row!(r, 1 => Batch { id, label; cards: Vec::new() })`. One mapping per type.
+macro_rules! from_row {
+    ($r:expr $(, $from:expr)? => $t:ident { $($field:ident),* $(; $($extra:ident: $value:expr),*)? }) => {{
+        let mut column = 0 $(+ $from)?..;
+        $t {
+            $($field: $r.get(column.next().unwrap_or_default())?,)*
+            $($($extra: $value,)*)?
+        }
+    }};
+}
+pub(crate) use from_row;
+
 /// What a column can be read as: as rusqlite reads it from SQLite, and from
 /// PostgreSQL as its type is unless the impl says otherwise.
 pub trait Column: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a> {
