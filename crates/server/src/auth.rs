@@ -139,7 +139,7 @@ impl FromRequestParts<AppState> for DeviceAuth {
         if !plausible_secret(credential) {
             return Err(AppError::Unauthorized("credential_invalid"));
         }
-        let now = timestamp(chrono::Utc::now());
+        let now = timestamp(state.clock.now());
         let device = state
             .store
             .device_by_credential(&secret_hash(credential), &now)
@@ -204,7 +204,7 @@ impl FromRequestParts<AppState> for StaffSession {
         let token_hash = secret_hash(&token);
         let account = state
             .store
-            .session_staff(&token_hash, &timestamp(chrono::Utc::now()))
+            .session_staff(&token_hash, &timestamp(state.clock.now()))
             .await?
             .ok_or(AppError::Unauthorized("session_missing"))?;
         Ok(StaffSession {

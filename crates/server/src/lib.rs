@@ -72,6 +72,8 @@ pub struct AppState {
     /// The built web console (`ui/dist`: `console.html` and `assets/`), served at
     /// `/console` when set.
     pub console_dir: Option<std::path::PathBuf>,
+    /// The clock every handler reads (a manual one in tests).
+    pub clock: outreach_domain::clock::Clock,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             password_checks: auth::PasswordChecks::default(),
             data_dir: None,
             console_dir: None,
+            clock: outreach_domain::clock::Clock::system(),
         }
     }
 }

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{
     AuditLog, ConsoleUser, DeviceInfo, DeviceList, EnrolmentIssued, EnrolmentRequest, LoginRequest,
@@ -148,7 +147,7 @@ pub async fn login(
     };
     state.login_throttle.succeeded(&account.staff_id);
     let token = new_secret()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     state
         .store
         .create_session(
@@ -280,7 +279,7 @@ pub async fn make_enrolment(
         ));
     }
     let code = new_secret()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let expires_at = timestamp(now + chrono::Duration::minutes(i64::from(valid_minutes)));
     state
         .store
@@ -363,7 +362,7 @@ pub async fn revoke(
     session.require_supervisor()?;
     if state
         .store
-        .revoke_device(&id, &session.actor(), &timestamp(Utc::now()))
+        .revoke_device(&id, &session.actor(), &timestamp(state.clock.now()))
         .await?
     {
         tracing::info!(device = %id, "device revoked");
@@ -423,18 +422,11 @@ pub async fn add_staff(
     session.require_supervisor()?;
     let role = Role::parse(&req.role)
         .ok_or_else(|| unprocessable("invalid_role", "role is supervisor or staff"))?;
-    let kdf = state.staff_kdf;
+    let (kdf, now) = (state.staff_kdf, state.clock.now());
     let account = state
         .password_checks
         .run(move || {
-            crate::staff::new_account(
-                &req.staff_id,
-                &req.name,
-                role,
-                &req.password,
-                kdf,
-                Utc::now(),
-            )
+            crate::staff::new_account(&req.staff_id, &req.name, role, &req.password, kdf, now)
         })
         .await?
         .map_err(|e| match e {
@@ -526,7 +518,7 @@ pub async fn change_password(
             &session.account.staff_id,
             &hash,
             &wrap,
-            &timestamp(Utc::now()),
+            &timestamp(state.clock.now()),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -557,7 +549,7 @@ pub async fn disable_staff(
     }
     if state
         .store
-        .disable_staff(&id, &session.actor(), &timestamp(Utc::now()))
+        .disable_staff(&id, &session.actor(), &timestamp(state.clock.now()))
         .await?
     {
         Ok(StatusCode::NO_CONTENT)

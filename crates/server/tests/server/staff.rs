@@ -205,3 +205,27 @@ async fn issue_24_staff_who_are_not_supervisors_cannot_list_tablets() {
         server.stop().await;
     }
 }
+
+/// The server reads one injected clock: a console session ends after its lifetime by
+/// moving a manual clock, with no sleeping.
+#[tokio::test]
+async fn a_console_session_ends_after_its_lifetime_on_the_injected_clock() {
+    use crate::support::{Clock, TestServer};
+    use outreach_server::api::console::SESSION_HOURS;
+    for storage in Storage::all() {
+        let clock = Clock::manual(chrono::Utc::now());
+        let server = TestServer::start_with_clock(storage, clock.clone()).await;
+        let boss = crate::client::Console::sign_in(&server, "boss", Role::Supervisor).await;
+        assert_eq!(boss.get("/api/v1/console/devices").await.status(), 200);
+        clock.advance(chrono::Duration::hours(SESSION_HOURS) - chrono::Duration::minutes(1));
+        assert_eq!(boss.get("/api/v1/console/devices").await.status(), 200);
+        clock.advance(chrono::Duration::minutes(2));
+        let r = boss.get("/api/v1/console/devices").await;
+        assert_eq!(
+            r.status(),
+            401,
+            "{storage:?}: the session outlived its lifetime"
+        );
+        server.stop().await;
+    }
+}

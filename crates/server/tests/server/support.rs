@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub use outreach_domain::clock::Clock;
 use outreach_protocol::StorageKind;
 use outreach_server::AppState;
 use outreach_server::store::Store;
@@ -145,6 +146,11 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(storage: Storage) -> Self {
+        Self::start_with_clock(storage, Clock::system()).await
+    }
+
+    /// A server reading `clock`: a test moves a manual one instead of sleeping.
+    pub async fn start_with_clock(storage: Storage, clock: Clock) -> Self {
         let target = storage.fresh_target().await;
         let store = target.open().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -154,7 +160,10 @@ impl TestServer {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(outreach_server::serve(
             listener,
-            AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS),
+            AppState {
+                clock,
+                ..AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS)
+            },
             async {
                 let _ = stopped.await;
             },
