@@ -3,7 +3,7 @@
 
 use outreach_protocol::sync::Trip;
 
-use super::db::{Row, Tx, Value, args, work};
+use super::db::{Row, Tx, Value, args, from_row, work};
 use super::trips::{TRIP, trip_from_row};
 use super::{Result, Store};
 
@@ -91,19 +91,14 @@ fn held_select() -> String {
 
 impl HeldRecord {
     fn from_row(r: &Row<'_>) -> Result<Self> {
-        let planned: Option<String> = r.get(9)?;
-        Ok(HeldRecord {
-            record_id: r.get(0)?,
-            version: r.get(1)?,
-            trip_id: r.get(2)?,
-            base_version: r.get(3)?,
-            amend_reason: r.get(4)?,
-            created_by: r.get(5)?,
-            finalized_at: r.get(6)?,
-            payload: r.get(7)?,
-            stage: r.get(8)?,
-            trip: planned.map(|_| trip_from_row(r, 9)).transpose()?,
-        })
+        let planned = r
+            .get::<Option<String>>(9)?
+            .map(|_| trip_from_row(r, 9))
+            .transpose()?;
+        Ok(
+            from_row!(r => HeldRecord { record_id, version, trip_id, base_version, amend_reason,
+            created_by, finalized_at, payload, stage; trip: planned }),
+        )
     }
 }
 

@@ -25,8 +25,26 @@ where
     F: Fn(Arc<Store>, usize) -> Fut,
     Fut: Future<Output = T> + Send + 'static,
 {
+    // Every pool connection open first, so the tasks start together rather than
+    // one per connection made, and a start line they all leave from at once.
+    let warm: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let s = store.clone();
+            tokio::spawn(async move { s.ping().await })
+        })
+        .collect();
+    for w in warm {
+        w.await.expect("task").expect("ping");
+    }
+    let start = Arc::new(tokio::sync::Barrier::new(TASKS));
     let tasks: Vec<_> = (0..TASKS)
-        .map(|i| tokio::spawn(f(store.clone(), i)))
+        .map(|i| {
+            let (start, work) = (start.clone(), f(store.clone(), i));
+            tokio::spawn(async move {
+                start.wait().await;
+                work.await
+            })
+        })
         .collect();
     let mut out = Vec::new();
     for t in tasks {
@@ -53,7 +71,7 @@ fn device(n: usize) -> NewDevice {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_enrolment_code_enrols_one_device_however_many_redeem_it_at_once() {
     for storage in Storage::all() {
         let target = storage.fresh_target().await;
@@ -81,7 +99,7 @@ async fn one_enrolment_code_enrols_one_device_however_many_redeem_it_at_once() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn appends_at_one_offset_store_one_chunk_and_tell_the_rest_the_new_offset() {
     for storage in Storage::all() {
         let target = storage.fresh_target().await;
@@ -147,7 +165,7 @@ fn returned(id: &str) -> Returned {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn contacts_logged_at_once_get_numbers_of_their_own() {
     for storage in Storage::all() {
         let target = storage.fresh_target().await;
@@ -175,7 +193,7 @@ async fn contacts_logged_at_once_get_numbers_of_their_own() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_booking_cancelled_or_handed_over_at_once_frees_its_place_once() {
     for storage in Storage::all() {
         let target = storage.fresh_target().await;
