@@ -149,6 +149,11 @@ pub struct AuditEvent {
     pub action: String,
     /// What it was done to.
     pub subject: String,
+    /// The client address of the request that did it; absent for the server's own
+    /// work and the command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub client: Option<String>,
 }
 
 /// `GET /api/v1/console/audit`.

@@ -109,6 +109,14 @@ enum Command {
         /// at /console.
         #[arg(long, env = "OUTREACH_CONSOLE_DIR", value_name = "DIR")]
         console_dir: Option<PathBuf>,
+        /// A TLS-terminating proxy (with --plain-http) whose X-Forwarded-For names the
+        /// client; repeatable. Without one the socket peer is the client address (in
+        /// logs, the audit trail and the per-address sign-in limit).
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxy: Vec<std::net::IpAddr>,
+        /// The most a tablet's unfinished photo uploads may declare in total, MiB.
+        #[arg(long, env = "OUTREACH_UPLOAD_SPACE_MIB", default_value_t = 512)]
+        upload_space_mib: i64,
     },
 }
 
@@ -358,6 +366,8 @@ async fn main() -> anyhow::Result<()> {
             tls_hostname,
             recovery_passphrase_file,
             console_dir,
+            trusted_proxy,
+            upload_space_mib,
         } => {
             init_logging(log_json);
             let tls = (!plain_http).then_some(TlsOptions {
@@ -372,6 +382,8 @@ async fn main() -> anyhow::Result<()> {
                 tls,
                 recovery_passphrase_file,
                 console_dir,
+                trusted_proxy,
+                upload_space_mib,
             })
             .await
         }
@@ -457,6 +469,8 @@ struct ServeOptions {
     tls: Option<TlsOptions>,
     recovery_passphrase_file: Option<PathBuf>,
     console_dir: Option<PathBuf>,
+    trusted_proxy: Vec<std::net::IpAddr>,
+    upload_space_mib: i64,
 }
 
 async fn serve(options: ServeOptions) -> anyhow::Result<()> {
@@ -467,6 +481,8 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         tls,
         recovery_passphrase_file,
         console_dir,
+        trusted_proxy,
+        upload_space_mib,
     } = options;
     let store = store::open(&data, database_url.as_deref())
         .await
@@ -485,6 +501,8 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         );
     }
     state.console_dir = console_dir;
+    state.trusted_proxies = trusted_proxy.into();
+    state.upload_space = upload_space_mib.max(1).saturating_mul(1024 * 1024);
     // Abandoned uploads expire (tus expiration extension).
     outreach_server::spawn_housekeeping(state.store.clone());
     let tls = match tls {

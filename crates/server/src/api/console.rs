@@ -2,8 +2,6 @@
 //! revocation, staff accounts, the audit trail. Every change and every view of
 //! another person's data is audited with the staff ID.
 
-use std::time::{Duration, Instant};
-
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -19,55 +17,18 @@ use outreach_protocol::sync::{ENROLMENT_KIND, EnrolmentCode};
 use super::checks::{audit, conflict, unprocessable};
 use crate::auth::{StaffSession, new_secret, secret_hash};
 use crate::error::ApiJson;
+use crate::http::client::ClientAddr;
 use crate::store::{Actor, NewEnrolment, Role, StaffAccount, timestamp};
 use crate::{AppError, AppState};
 
 /// How long a console session lasts.
 pub const SESSION_HOURS: i64 = 10;
-/// Failed logins for one staff ID before the server makes them wait.
-const FREE_FAILURES: u32 = 5;
-/// The longest wait after repeated failures.
-const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 
 fn user(a: &StaffAccount) -> ConsoleUser {
     ConsoleUser {
         staff_id: a.staff_id.clone(),
         name: a.name.clone(),
         role: a.role.as_str().to_owned(),
-    }
-}
-
-/// Failed console logins per staff ID, kept in memory: after [`FREE_FAILURES`] the
-/// next attempt must wait, doubling each time up to [`MAX_WAIT`].
-#[derive(Debug, Default)]
-pub struct LoginThrottle(std::sync::Mutex<std::collections::HashMap<String, (u32, Instant)>>);
-
-impl LoginThrottle {
-    fn wait(&self, staff_id: &str) -> Option<Duration> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (failures, last) = map.get(staff_id)?;
-        let over = failures.checked_sub(FREE_FAILURES)?;
-        let wait = Duration::from_secs(1u64 << over.min(10)).min(MAX_WAIT);
-        wait.checked_sub(last.elapsed())
-    }
-
-    fn failed(&self, staff_id: &str) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            // Bounded memory under a spray of made-up IDs.
-            map.retain(|_, (_, t)| t.elapsed() < MAX_WAIT);
-        }
-        let e = map
-            .entry(staff_id.to_owned())
-            .or_insert((0, Instant::now()));
-        *e = (e.0.saturating_add(1), Instant::now());
-    }
-
-    fn succeeded(&self, staff_id: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(staff_id);
     }
 }
 
@@ -99,21 +60,14 @@ fn weak_password(w: outreach_keys::WeakPassword) -> AppError {
 )]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
     if req.staff_id.len() > 64 || req.password.len() > 1024 {
         return Err(AppError::Unauthorized("login_failed"));
     }
-    if let Some(wait) = state.login_throttle.wait(&req.staff_id) {
-        return Err(AppError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "too many failed sign-ins: try again in {} seconds",
-                wait.as_secs() + 1
-            ),
-        ));
-    }
+    // Counted before the check: parallel guesses cannot all get through.
+    let reserved = crate::sign_in::reserve(&state, &req.staff_id, client).await?;
     let account = state.store.staff(&req.staff_id).await?;
     let password = req.password.clone();
     let phc = account.as_ref().map(|a| a.password_hash.clone());
@@ -136,7 +90,7 @@ pub async fn login(
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         _ => {
-            state.login_throttle.failed(&req.staff_id);
+            reserved.failed();
             let subject = if account.is_some() {
                 req.staff_id.as_str()
             } else {
@@ -146,7 +100,7 @@ pub async fn login(
             return Err(AppError::Unauthorized("login_failed"));
         }
     };
-    state.login_throttle.succeeded(&account.staff_id);
+    reserved.succeeded(&state).await?;
     let token = new_secret()?;
     let now = Utc::now();
     state
@@ -485,17 +439,22 @@ pub async fn audit_log(
     post, path = "/console/session/password", tag = "console", security(("console" = [])),
     request_body = PasswordChange,
     responses(
-        (status = 204, description = "Changed; tablets receive the new wrap with the roster"),
+        (status = 204, description = "Changed; the account's other sessions end; tablets receive the new wrap with the roster"),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "The current password is wrong", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many failed password checks: wait (Retry-After)", body = ErrorBody),
     )
 )]
 pub async fn change_password(
     State(state): State<AppState>,
     session: StaffSession,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, AppError> {
+    // The current password is checked under the same limits as a sign-in: a stolen
+    // session cannot search for it.
+    let reserved = crate::sign_in::reserve(&state, &session.account.staff_id, client).await?;
     let account = session.account.clone();
     let kdf = state.staff_kdf;
     let changed = state
@@ -507,26 +466,39 @@ pub async fn change_password(
     let (hash, wrap) = match changed {
         Ok(v) => v,
         Err(crate::staff::StaffError::WrongPassword) => {
-            state.login_throttle.failed(&session.account.staff_id);
+            reserved.failed();
+            audit(
+                &state,
+                session.actor(),
+                "password_check_failed",
+                &session.account.staff_id,
+            )
+            .await?;
             return Err(AppError::client(
                 StatusCode::FORBIDDEN,
                 "wrong_password",
                 "the current password is wrong",
             ));
         }
-        Err(crate::staff::StaffError::Key(k)) => return Err(AppError::Internal(k.to_string())),
-        Err(crate::staff::StaffError::WeakPassword(w)) => return Err(weak_password(w)),
-        Err(other) => {
-            return Err(unprocessable("invalid_password", other.to_string()));
+        Err(e) => {
+            // The current password was not found wrong: not a failed guess.
+            reserved.passed(&state).await?;
+            return Err(match e {
+                crate::staff::StaffError::Key(k) => AppError::Internal(k.to_string()),
+                crate::staff::StaffError::WeakPassword(w) => weak_password(w),
+                other => unprocessable("invalid_password", other.to_string()),
+            });
         }
     };
+    reserved.succeeded(&state).await?;
     state
         .store
         .set_staff_password(
             &session.account.staff_id,
             &hash,
             &wrap,
-            &timestamp(Utc::now()),
+            &session.token_hash,
+            &timestamp(state.now()),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)

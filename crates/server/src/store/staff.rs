@@ -127,19 +127,26 @@ impl Store {
     }
 
     /// Replaces an account's login hash and password wrap (a password change; the
-    /// key pair stays) and audits it; false if no such account.
+    /// key pair stays), ends the account's sessions but `keep` (the one that changed
+    /// it) and audits it; false if no such account.
     pub async fn set_staff_password(
         &self,
         staff_id: &str,
         password_hash: &str,
         key_wrap: &str,
+        keep: &str,
         now: &str,
     ) -> Result<bool, StoreError> {
-        let args = [staff_id, password_hash, key_wrap, now].map(str::to_owned);
+        let args = [staff_id, password_hash, key_wrap, now, keep].map(str::to_owned);
         self.db
             .write(move |tx| {
                 Box::pin(async move {
-                    let [id, hash, wrap, now] = &args;
+                    let [id, hash, wrap, now, keep] = &args;
+                    tx.execute(
+                        "DELETE FROM console_sessions WHERE staff_id = ?1 AND token_hash <> ?2",
+                        &[id, keep],
+                    )
+                    .await?;
                     let n = tx
                         .execute(
                             "UPDATE staff SET password_hash = ?2, key_wrap = ?3, updated_at = ?4 WHERE staff_id = ?1",

@@ -17,6 +17,7 @@ mod pickup;
 mod reports;
 mod request_ids;
 mod security_headers;
+mod sign_in_limits;
 mod staff;
 mod store_races;
 mod support;

@@ -145,20 +145,23 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(storage: Storage) -> Self {
+        Self::start_with(storage, |_| {}).await
+    }
+
+    /// A server whose state `adjust` changed first (limits, settings).
+    pub async fn start_with(storage: Storage, adjust: impl FnOnce(&mut AppState)) -> Self {
         let target = storage.fresh_target().await;
         let store = target.open().await;
+        let mut state = AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS);
+        adjust(&mut state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("free port");
         let addr = listener.local_addr().expect("address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(outreach_server::serve(
-            listener,
-            AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let task = tokio::spawn(outreach_server::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
         Self {
             addr,
             store,
