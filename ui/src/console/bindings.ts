@@ -165,7 +165,12 @@ action: string,
 /**
  * What it was done to.
  */
-subject: string, };
+subject: string, 
+/**
+ * The client address of the request that did it; absent for the server's own
+ * work and the command line.
+ */
+client?: string, };
 export type AuditLog = { 
 /**
  * Newest first.

@@ -2,6 +2,7 @@
 //! of contents. Every test runs against embedded SQLite and, when
 //! `OUTREACH_TEST_DATABASE_URL` is set (`make test` starts a throwaway server), PostgreSQL.
 
+mod audit_client;
 mod client;
 mod connection_limits;
 mod console_site;

@@ -128,10 +128,13 @@ async fn spraying_many_ids_from_one_address_is_stopped_there() {
             "{storage:?}: this address waits, whatever ID it names"
         );
         // Another address (127.0.0.2 reaches the loopback listener too) is not held.
-        let elsewhere = reqwest::Client::builder()
-            .local_address("127.0.0.2".parse::<std::net::IpAddr>().expect("ip"))
-            .build()
-            .expect("client");
+        let elsewhere = {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::builder()
+        }
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().expect("ip"))
+        .build()
+        .expect("client");
         assert_eq!(
             sign_in(&elsewhere, &url, "boss01", RIGHT).await.status(),
             200,
@@ -148,10 +151,13 @@ async fn the_overall_limit_holds_many_addresses() {
         let url = server.url("/api/v1/console/session");
         let mut answers = Vec::new();
         for i in 0..10u8 {
-            let from = reqwest::Client::builder()
-                .local_address(std::net::IpAddr::from([127, 0, 1, i + 1]))
-                .build()
-                .expect("client");
+            let from = {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::builder()
+            }
+            .local_address(std::net::IpAddr::from([127, 0, 1, i + 1]))
+            .build()
+            .expect("client");
             answers.push(sign_in(&from, &url, &format!("id{i}"), "Password1!").await);
         }
         assert_eq!(statuses(&answers), (6, 4), "{storage:?}");
