@@ -87,6 +87,8 @@ fn unauthorized_message(code: &str) -> &'static str {
         "credential_expired" => "the device credential has expired: enrol the tablet again",
         "session_missing" => "sign in to the console first",
         "login_failed" => "staff ID or password is wrong",
+        "totp_required" => "send the 6-digit code from the authenticator app as totpCode",
+        "totp_failed" => "the 6-digit code is wrong or was used already",
         _ => "the credential is not valid",
     }
 }

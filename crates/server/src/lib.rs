@@ -19,6 +19,7 @@ pub mod sign_in;
 pub mod staff;
 pub mod store;
 pub mod tls;
+pub mod totp;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -204,6 +204,19 @@ enum StaffCommand {
         #[arg(long, value_name = "FILE")]
         recovery_passphrase_file: Option<PathBuf>,
     },
+    /// Turn off a staff member's TOTP second factor (a supervisor who lost their
+    /// authenticator); audited. They can turn it on again in the console.
+    ResetTotp {
+        /// Folder of the embedded database.
+        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
+        data: PathBuf,
+        /// PostgreSQL instead of embedded SQLite.
+        #[arg(long, env = "OUTREACH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// The staff ID.
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[tokio::main]
@@ -247,6 +260,25 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("adding {id}"))?;
             println!("added staff {id} ({})", role.as_str());
             Ok(())
+        }
+        Command::Staff {
+            command:
+                StaffCommand::ResetTotp {
+                    data,
+                    database_url,
+                    id,
+                },
+        } => {
+            let store = store::open(&data, database_url.as_deref())
+                .await
+                .context("opening the database")?;
+            let now = store::timestamp(chrono::Utc::now());
+            if store.delete_totp(&id, &store::Actor::System, &now).await? {
+                println!("turned off the second factor of {id}");
+                Ok(())
+            } else {
+                anyhow::bail!("{id} has no second factor")
+            }
         }
         Command::Device {
             command:

@@ -10,7 +10,7 @@ use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{
     AuditLog, ConsoleUser, DeviceInfo, DeviceList, EnrolmentIssued, EnrolmentRequest, LoginRequest,
-    NewStaff, PasswordChange, SESSION_COOKIE, StaffInfo, StaffList,
+    NewStaff, PasswordChange, SESSION_COOKIE, StaffInfo, StaffList, TotpCode, TotpSetup,
 };
 use outreach_protocol::sync::{ENROLMENT_KIND, EnrolmentCode};
 
@@ -24,11 +24,12 @@ use crate::{AppError, AppState};
 /// How long a console session lasts.
 pub const SESSION_HOURS: i64 = 10;
 
-fn user(a: &StaffAccount) -> ConsoleUser {
+fn user(a: &StaffAccount, totp: bool) -> ConsoleUser {
     ConsoleUser {
         staff_id: a.staff_id.clone(),
         name: a.name.clone(),
         role: a.role.as_str().to_owned(),
+        totp,
     }
 }
 
@@ -53,7 +54,7 @@ fn weak_password(w: outreach_keys::WeakPassword) -> AppError {
     responses(
         (status = 200, description = "Signed in; Set-Cookie carries the session", body = ConsoleUser),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "Wrong staff ID or password", body = ErrorBody),
+        (status = 401, description = "Wrong staff ID or password (`login_failed`); the TOTP code is needed (`totp_required`) or wrong or used (`totp_failed`)", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, description = "Too many failures: wait", body = ErrorBody),
     )
@@ -100,6 +101,21 @@ pub async fn login(
             return Err(AppError::Unauthorized("login_failed"));
         }
     };
+    // The second factor, where the account has one: a right password without a code
+    // is not a failure (the code is asked for), a wrong or reused code is.
+    let totp = state.store.totp(&account.staff_id).await?;
+    if let Some((secret, true)) = &totp {
+        let Some(code) = req.totp_code.as_deref() else {
+            reserved.passed(&state).await?;
+            return Err(AppError::Unauthorized("totp_required"));
+        };
+        if !use_code(&state, &account.staff_id, secret, code).await? {
+            reserved.failed();
+            audit(&state, Actor::System, "login_failed", &account.staff_id).await?;
+            return Err(AppError::Unauthorized("totp_failed"));
+        }
+    }
+    let totp = matches!(totp, Some((_, true)));
     reserved.succeeded(&state).await?;
     let token = new_secret()?;
     let now = Utc::now();
@@ -125,7 +141,7 @@ pub async fn login(
         session_cookie(&token, SESSION_HOURS * 3600)?,
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok((h, Json(user(&account))).into_response())
+    Ok((h, Json(user(&account, totp))).into_response())
 }
 
 /// The signed-in staff member.
@@ -133,8 +149,138 @@ pub async fn login(
     get, path = "/console/session", tag = "console", security(("console" = [])),
     responses((status = 200, body = ConsoleUser), (status = 401, body = ErrorBody))
 )]
-pub async fn me(session: StaffSession) -> Json<ConsoleUser> {
-    Json(user(&session.account))
+pub async fn me(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<ConsoleUser>, AppError> {
+    let totp = state.store.totp(&session.account.staff_id).await?;
+    Ok(Json(user(
+        &session.account,
+        matches!(totp, Some((_, true))),
+    )))
+}
+
+/// Accepts `code` for `staff_id`'s secret once (a code used is refused again).
+async fn use_code(
+    state: &AppState,
+    staff_id: &str,
+    secret: &str,
+    code: &str,
+) -> Result<bool, AppError> {
+    let now = state.now();
+    Ok(
+        match crate::totp::matching_step(secret, code, now.timestamp())? {
+            Some(step) => {
+                state
+                    .store
+                    .use_totp_step(staff_id, step, &timestamp(now))
+                    .await?
+            }
+            None => false,
+        },
+    )
+}
+
+/// Starts turning on the TOTP second factor (supervisors): a new secret, in effect
+/// once a code from it is confirmed.
+#[utoipa::path(
+    post, path = "/console/session/totp", tag = "console", security(("console" = [])),
+    responses(
+        (status = 201, body = TotpSetup), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "A second factor is in effect already", body = ErrorBody),
+    )
+)]
+pub async fn totp_begin(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<(StatusCode, Json<TotpSetup>), AppError> {
+    session.require_supervisor()?;
+    let id = &session.account.staff_id;
+    let secret = crate::totp::new_secret()?;
+    if !state.store.set_totp_pending(id, &secret).await? {
+        return Err(conflict(
+            "totp_enabled",
+            "a second factor is in effect already: turn it off first",
+        ));
+    }
+    let uri = crate::totp::uri(&secret, id)?;
+    let qr = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .build();
+    Ok((
+        StatusCode::CREATED,
+        Json(TotpSetup {
+            secret,
+            uri,
+            qr_svg,
+        }),
+    ))
+}
+
+/// Confirms the TOTP secret with a current code: from now on sign-in asks for one.
+/// Counted against the sign-in limits.
+#[utoipa::path(
+    post, path = "/console/session/totp/confirm", tag = "console", security(("console" = [])),
+    request_body = TotpCode,
+    responses(
+        (status = 204, description = "In effect"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No set-up was started", body = ErrorBody),
+        (status = 409, description = "In effect already", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, description = "The code is wrong or was used", body = ErrorBody),
+        (status = 429, description = "Too many failed checks: wait (Retry-After)", body = ErrorBody),
+    )
+)]
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    session: StaffSession,
+    ClientAddr(client): ClientAddr,
+    ApiJson(req): ApiJson<TotpCode>,
+) -> Result<StatusCode, AppError> {
+    session.require_supervisor()?;
+    let id = &session.account.staff_id;
+    let (secret, confirmed) = state.store.totp(id).await?.ok_or(AppError::NotFound)?;
+    if confirmed {
+        return Err(conflict(
+            "totp_enabled",
+            "the second factor is in effect already",
+        ));
+    }
+    let reserved = crate::sign_in::reserve(&state, id, client).await?;
+    if !use_code(&state, id, &secret, &req.code).await? {
+        reserved.failed();
+        return Err(unprocessable(
+            "totp_wrong",
+            "code: the code is wrong or was used already",
+        ));
+    }
+    reserved.succeeded(&state).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turns the signed-in staff member's TOTP second factor off (or drops a set-up).
+#[utoipa::path(
+    delete, path = "/console/session/totp", tag = "console", security(("console" = [])),
+    responses((status = 204, description = "Off"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn totp_remove(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<StatusCode, AppError> {
+    let id = &session.account.staff_id;
+    if state
+        .store
+        .delete_totp(id, &session.actor(), &timestamp(state.now()))
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Signs out: the session ends on the server and the cookie is cleared.

@@ -244,4 +244,75 @@ impl Store {
         self.db.change(sql, args![token_hash]).await?;
         Ok(())
     }
+
+    /// A staff member's TOTP secret and whether it is confirmed (in effect).
+    pub async fn totp(&self, staff_id: &str) -> Result<Option<(String, bool)>, StoreError> {
+        let sql = "SELECT secret, confirmed_at IS NOT NULL FROM staff_totp WHERE staff_id = ?1";
+        self.db
+            .row(sql, args![staff_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .await
+    }
+
+    /// Stores a new TOTP secret, waiting for a first code; false if one is in effect.
+    pub async fn set_totp_pending(&self, staff_id: &str, secret: &str) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO staff_totp (staff_id, secret) VALUES (?1, ?2)
+                   ON CONFLICT (staff_id) DO UPDATE SET secret = ?2, last_step = 0
+                   WHERE staff_totp.confirmed_at IS NULL";
+        Ok(self.db.change(sql, args![staff_id, secret]).await? > 0)
+    }
+
+    /// Accepts a code's time step once: false if this step or a later one was
+    /// accepted already. The first accepted code confirms the secret (audited).
+    pub async fn use_totp_step(
+        &self,
+        staff_id: &str,
+        step: i64,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let (id, now) = (staff_id.to_owned(), now.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let pending: bool = tx
+                        .value("SELECT EXISTS (SELECT 1 FROM staff_totp WHERE staff_id = ?1 AND confirmed_at IS NULL)", &[&id])
+                        .await?;
+                    let n = tx
+                        .execute(
+                            "UPDATE staff_totp SET last_step = ?2, confirmed_at = COALESCE(confirmed_at, ?3)
+                             WHERE staff_id = ?1 AND last_step < ?2",
+                            &[&id, &step, &now],
+                        )
+                        .await?;
+                    if n > 0 && pending {
+                        insert_audit(tx, &now, &Actor::Staff(id.clone()), "totp_enabled", &id).await?;
+                    }
+                    Ok(n > 0)
+                })
+            })
+            .await
+    }
+
+    /// Removes a staff member's TOTP (themself, or the CLI for one locked out) and
+    /// audits it; false if there was none.
+    pub async fn delete_totp(
+        &self,
+        staff_id: &str,
+        by: &Actor,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let (id, by, now) = (staff_id.to_owned(), by.clone(), now.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let n = tx
+                        .execute("DELETE FROM staff_totp WHERE staff_id = ?1", &[&id])
+                        .await?;
+                    if n > 0 {
+                        insert_audit(tx, &now, &by, "totp_removed", &id).await?;
+                    }
+                    Ok(n > 0)
+                })
+            })
+            .await
+    }
 }

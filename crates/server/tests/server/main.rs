@@ -24,4 +24,5 @@ mod store_races;
 mod support;
 mod sync;
 mod tls;
+mod totp;
 mod tus;
