@@ -1,6 +1,7 @@
 //! The date and time in Japan. Japan has one time zone and no daylight saving time,
 //! so a fixed +09:00 is exact for every instant the project meets; no time-zone
-//! database is needed. The instant is always passed in: this crate reads no clock.
+//! database is needed. The instant is always passed in: the rules here read no clock
+//! (programs ask [`crate::clock::Clock`]).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 

@@ -70,6 +70,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// The most a device's unfinished uploads may declare in total, bytes.
     pub upload_space: i64,
+    /// A console session ends after this long without use (beside its lifetime).
+    pub console_idle: chrono::Duration,
     /// Places for Argon2 work (sign-ins, password changes, new accounts), a few per
     /// core, so memory in use stays bounded however many arrive at once.
     pub password_checks: auth::PasswordChecks,
@@ -79,6 +81,8 @@ pub struct AppState {
     /// The built web console (`ui/dist`: `console.html` and `assets/`), served at
     /// `/console` when set.
     pub console_dir: Option<std::path::PathBuf>,
+    /// The clock every handler reads (a manual one in tests).
+    pub clock: outreach_domain::clock::Clock,
 }
 
 impl AppState {
@@ -94,17 +98,12 @@ impl AppState {
             sign_in_limits: sign_in::SignInLimits::default(),
             trusted_proxies: Arc::new([]),
             upload_space: DEFAULT_UPLOAD_SPACE,
+            console_idle: chrono::Duration::minutes(30),
             password_checks: auth::PasswordChecks::default(),
             data_dir: None,
             console_dir: None,
+            clock: outreach_domain::clock::Clock::system(),
         }
-    }
-}
-
-impl AppState {
-    /// The time now.
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
     }
 }
 

@@ -117,6 +117,9 @@ enum Command {
         /// The most a tablet's unfinished photo uploads may declare in total, MiB.
         #[arg(long, env = "OUTREACH_UPLOAD_SPACE_MIB", default_value_t = 512)]
         upload_space_mib: i64,
+        /// A console session ends after this many minutes without use.
+        #[arg(long, env = "OUTREACH_CONSOLE_IDLE_MINUTES", default_value_t = 30)]
+        console_idle_minutes: i64,
     },
 }
 
@@ -400,6 +403,7 @@ async fn main() -> anyhow::Result<()> {
             console_dir,
             trusted_proxy,
             upload_space_mib,
+            console_idle_minutes,
         } => {
             init_logging(log_json);
             let tls = (!plain_http).then_some(TlsOptions {
@@ -416,6 +420,7 @@ async fn main() -> anyhow::Result<()> {
                 console_dir,
                 trusted_proxy,
                 upload_space_mib,
+                console_idle_minutes,
             })
             .await
         }
@@ -503,6 +508,7 @@ struct ServeOptions {
     console_dir: Option<PathBuf>,
     trusted_proxy: Vec<std::net::IpAddr>,
     upload_space_mib: i64,
+    console_idle_minutes: i64,
 }
 
 async fn serve(options: ServeOptions) -> anyhow::Result<()> {
@@ -515,6 +521,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         console_dir,
         trusted_proxy,
         upload_space_mib,
+        console_idle_minutes,
     } = options;
     let store = store::open(&data, database_url.as_deref())
         .await
@@ -535,6 +542,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     state.console_dir = console_dir;
     state.trusted_proxies = trusted_proxy.into();
     state.upload_space = upload_space_mib.max(1).saturating_mul(1024 * 1024);
+    state.console_idle = chrono::Duration::minutes(console_idle_minutes.clamp(1, 24 * 60));
     // Abandoned uploads expire (tus expiration extension).
     outreach_server::spawn_housekeeping(state.store.clone());
     let tls = match tls {

@@ -70,7 +70,11 @@ pub async fn reserve(
         window: l.window,
     });
     let keys: Vec<String> = limits.iter().map(|l| l.key.clone()).collect();
-    match state.store.reserve_failure(limits, state.now()).await? {
+    match state
+        .store
+        .reserve_failure(limits, state.clock.now())
+        .await?
+    {
         Ok(()) => Ok(Reserved {
             id_key: keys[0].clone(),
             others: keys[1..].to_vec(),

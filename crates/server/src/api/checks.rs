@@ -4,15 +4,15 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::reports::is_application_id;
 use crate::store::{Actor, NewAudit, timestamp};
 use crate::{AppError, AppState};
 
 /// Today in Japan, read from the clock here and passed into the office's rules.
-pub(crate) fn today() -> NaiveDate {
-    outreach_domain::japan::date_at(Utc::now())
+pub(crate) fn today(state: &AppState) -> NaiveDate {
+    state.clock.today_in_japan()
 }
 
 /// A 422 refusal naming the field in `message`.
@@ -81,7 +81,7 @@ pub(crate) async fn audit(
     state
         .store
         .audit(&NewAudit {
-            at: timestamp(Utc::now()),
+            at: timestamp(state.clock.now()),
             actor,
             action: action.to_owned(),
             subject: subject.to_owned(),

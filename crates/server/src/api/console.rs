@@ -6,7 +6,6 @@ use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{
     AuditLog, ConsoleUser, DeviceInfo, DeviceList, EnrolmentIssued, EnrolmentRequest, LoginRequest,
@@ -118,7 +117,7 @@ pub async fn login(
     let totp = matches!(totp, Some((_, true)));
     reserved.succeeded(&state).await?;
     let token = new_secret()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     state
         .store
         .create_session(
@@ -167,7 +166,7 @@ async fn use_code(
     secret: &str,
     code: &str,
 ) -> Result<bool, AppError> {
-    let now = state.now();
+    let now = state.clock.now();
     Ok(
         match crate::totp::matching_step(secret, code, now.timestamp())? {
             Some(step) => {
@@ -274,7 +273,7 @@ pub async fn totp_remove(
     let id = &session.account.staff_id;
     if state
         .store
-        .delete_totp(id, &session.actor(), &timestamp(state.now()))
+        .delete_totp(id, &session.actor(), &timestamp(state.clock.now()))
         .await?
     {
         Ok(StatusCode::NO_CONTENT)
@@ -380,7 +379,7 @@ pub async fn make_enrolment(
         ));
     }
     let code = new_secret()?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let expires_at = timestamp(now + chrono::Duration::minutes(i64::from(valid_minutes)));
     state
         .store
@@ -463,7 +462,7 @@ pub async fn revoke(
     session.require_supervisor()?;
     if state
         .store
-        .revoke_device(&id, &session.actor(), &timestamp(Utc::now()))
+        .revoke_device(&id, &session.actor(), &timestamp(state.clock.now()))
         .await?
     {
         tracing::info!(device = %id, "device revoked");
@@ -523,18 +522,11 @@ pub async fn add_staff(
     session.require_supervisor()?;
     let role = Role::parse(&req.role)
         .ok_or_else(|| unprocessable("invalid_role", "role is supervisor or staff"))?;
-    let kdf = state.staff_kdf;
+    let (kdf, now) = (state.staff_kdf, state.clock.now());
     let account = state
         .password_checks
         .run(move || {
-            crate::staff::new_account(
-                &req.staff_id,
-                &req.name,
-                role,
-                &req.password,
-                kdf,
-                Utc::now(),
-            )
+            crate::staff::new_account(&req.staff_id, &req.name, role, &req.password, kdf, now)
         })
         .await?
         .map_err(|e| match e {
@@ -644,7 +636,7 @@ pub async fn change_password(
             &hash,
             &wrap,
             &session.token_hash,
-            &timestamp(state.now()),
+            &timestamp(state.clock.now()),
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -675,7 +667,7 @@ pub async fn disable_staff(
     }
     if state
         .store
-        .disable_staff(&id, &session.actor(), &timestamp(Utc::now()))
+        .disable_staff(&id, &session.actor(), &timestamp(state.clock.now()))
         .await?
     {
         Ok(StatusCode::NO_CONTENT)

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::sync::{
     DeviceCredential, DeviceSettings, DeviceStatus, EnrolRequest, RetentionSetting, Roster,
@@ -41,7 +41,7 @@ pub async fn enrol(
             "an enrolment code is 43 base64url characters",
         ));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let credential = new_secret()?;
     let device = NewDevice {
         device_id: uuid::Uuid::new_v4().to_string(),
@@ -105,7 +105,7 @@ pub async fn rotate_credential(
     State(state): State<AppState>,
     device: DeviceAuth,
 ) -> Result<Json<DeviceCredential>, AppError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let credential = new_secret()?;
     let expires_at = timestamp(now + Duration::days(CREDENTIAL_DAYS));
     state
@@ -163,7 +163,7 @@ pub async fn trips(
     State(state): State<AppState>,
     _device: DeviceAuth,
 ) -> Result<Json<Trips>, AppError> {
-    let today = crate::office::ymd(super::checks::today());
+    let today = crate::office::ymd(super::checks::today(&state));
     Ok(Json(Trips {
         trips: state.store.trips_from(&today).await?,
     }))

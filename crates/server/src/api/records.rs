@@ -232,7 +232,7 @@ pub async fn put_records(
             ));
         }
     }
-    let now = timestamp(chrono::Utc::now());
+    let now = timestamp(state.clock.now());
     match state
         .store
         .put_records(&device.0.device_id, &batch.records, &now)

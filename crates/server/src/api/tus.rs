@@ -201,7 +201,7 @@ pub async fn create(
             "Upload-Metadata is at most 4096 bytes",
         ));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let upload = Upload {
         upload_id: hex(uuid::Uuid::new_v4().as_bytes()),
         device_id: device.0.device_id.clone(),
@@ -249,7 +249,7 @@ async fn owned_upload(state: &AppState, device: &DeviceAuth, id: &str) -> Result
     if upload.device_id != device.0.device_id {
         return Err(AppError::NotFound);
     }
-    if upload.expires_at < timestamp(Utc::now()) {
+    if upload.expires_at < timestamp(state.clock.now()) {
         state.store.delete_upload(id).await?;
         return Err(AppError::client(
             StatusCode::GONE,
@@ -523,7 +523,7 @@ async fn receive(
         }
         state
             .store
-            .complete_upload(&upload, bytes, &timestamp(Utc::now()))
+            .complete_upload(&upload, bytes, &timestamp(state.clock.now()))
             .await?;
         tracing::info!(device = %device_id, upload = %upload.upload_id, "photo upload complete");
     } else if !buffer.is_empty() {

@@ -223,19 +223,30 @@ impl Store {
             .await
     }
 
-    /// The active account of an unexpired session, if any.
+    /// The active account of an unexpired session used since `idle_before`, if any,
+    /// and when it was last used (or made).
     pub async fn session_staff(
         &self,
         token_hash: &str,
         now: &str,
-    ) -> Result<Option<StaffAccount>, StoreError> {
+        idle_before: &str,
+    ) -> Result<Option<(StaffAccount, String)>, StoreError> {
         let sql = format!(
-            "SELECT {STAFF} FROM console_sessions c JOIN staff s ON s.staff_id = c.staff_id
-             WHERE c.token_hash = ?1 AND c.expires_at > ?2 AND s.disabled_at IS NULL"
+            "SELECT {STAFF}, COALESCE(c.last_used_at, c.created_at) FROM console_sessions c JOIN staff s ON s.staff_id = c.staff_id
+             WHERE c.token_hash = ?1 AND c.expires_at > ?2 AND COALESCE(c.last_used_at, c.created_at) > ?3 AND s.disabled_at IS NULL"
         );
         self.db
-            .row(sql, args![token_hash, now], StaffAccount::from_row)
+            .row(sql, args![token_hash, now, idle_before], |r| {
+                Ok((StaffAccount::from_row(r)?, r.get(8)?))
+            })
             .await
+    }
+
+    /// Notes that a session was used now (for the idle timeout).
+    pub async fn touch_session(&self, token_hash: &str, now: &str) -> Result<(), StoreError> {
+        let sql = "UPDATE console_sessions SET last_used_at = ?2 WHERE token_hash = ?1";
+        self.db.change(sql, args![token_hash, now]).await?;
+        Ok(())
     }
 
     /// Ends a session.

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+pub use outreach_domain::clock::Clock;
 use outreach_protocol::StorageKind;
 use outreach_server::AppState;
 use outreach_server::store::Store;
@@ -148,7 +149,12 @@ impl TestServer {
         Self::start_with(storage, |_| {}).await
     }
 
-    /// A server whose state `adjust` changed first (limits, settings).
+    /// A server reading `clock`: a test moves a manual one instead of sleeping.
+    pub async fn start_with_clock(storage: Storage, clock: Clock) -> Self {
+        Self::start_with(storage, |s| s.clock = clock).await
+    }
+
+    /// A server whose state `adjust` changed first (limits, settings, the clock).
     pub async fn start_with(storage: Storage, adjust: impl FnOnce(&mut AppState)) -> Self {
         let target = storage.fresh_target().await;
         let store = target.open().await;

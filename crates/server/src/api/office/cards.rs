@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{
     CardBatch, CardBatchInput, CardBatchList, ImportProblem, ImportRejected,
@@ -63,7 +62,7 @@ async fn batch_view(
     let ids: Vec<String> = matched_ids(b).collect();
     let sent = notified(state, &ids).await?;
     let (records, facts) = records_by_application_id(state, ids).await?;
-    Ok((batches::summary(b, &facts, &sent, today()), records))
+    Ok((batches::summary(b, &facts, &sent, today(state)), records))
 }
 
 /// The batch `id` as the console shows it, with its matched records; 404 when there
@@ -129,7 +128,7 @@ async fn store_batch(
             .map(|id| (id.clone(), by_id.get(id).cloned()))
             .collect(),
         created_by: session.account.staff_id.clone(),
-        created_at: timestamp(Utc::now()),
+        created_at: timestamp(state.clock.now()),
     };
     if let Err(arrived) = state.store.insert_card_batch(&batch).await? {
         let problems = ids
@@ -253,7 +252,7 @@ pub async fn card_batches(
     let ids: Vec<String> = rows.iter().flat_map(matched_ids).collect();
     let sent = notified(&state, &ids).await?;
     let (_, facts) = records_by_application_id(&state, ids).await?;
-    let today = today();
+    let today = today(&state);
     let batches = rows
         .iter()
         .map(|b| batches::summary(b, &facts, &sent, today))

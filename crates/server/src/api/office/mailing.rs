@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{MailedInput, MailingEntry, MailingList};
 
@@ -143,7 +142,7 @@ pub async fn mailed(
             &mailed,
             "preissue",
             &session.account.staff_id,
-            &timestamp(Utc::now()),
+            &timestamp(state.clock.now()),
         )
         .await?;
     audit(&state, session.actor(), "card_batch_mailed", &id).await?;

@@ -5,7 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{RecordDetail, RecordPhotoInfo, RecordVersionInfo, StageChange};
 
@@ -124,7 +123,7 @@ pub async fn set_stage(
             "stage: received, shipped, preissue or issued",
         ));
     }
-    let now = timestamp(Utc::now());
+    let now = timestamp(state.clock.now());
     if !state
         .store
         .set_stage(&id, &change.stage, &session.account.staff_id, &now)

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::Report;
 
@@ -60,7 +59,7 @@ pub async fn report(
 ) -> Result<Json<Report>, AppError> {
     let Query(q) = query?;
     let period = period_of(&q)?;
-    let report = reports::build(&state.store, &period, &timestamp(Utc::now())).await?;
+    let report = reports::build(&state.store, &period, &timestamp(state.clock.now())).await?;
     audit(
         &state,
         session.actor(),
@@ -91,7 +90,7 @@ pub async fn report_file(
         .as_deref()
         .and_then(Format::parse)
         .ok_or_else(|| unprocessable("invalid_format", "format: xlsx, csv or pdf"))?;
-    let report = reports::build(&state.store, &period, &timestamp(Utc::now())).await?;
+    let report = reports::build(&state.store, &period, &timestamp(state.clock.now())).await?;
     let bytes = tokio::task::spawn_blocking(move || reports::render(&report, format))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?

@@ -28,7 +28,7 @@ pub async fn returned(
     State(state): State<AppState>,
     session: StaffSession,
 ) -> Result<Json<ReturnedList>, AppError> {
-    let today = today();
+    let today = today(&state);
     audit(&state, session.actor(), "returned_viewed", "returned").await?;
     Ok(Json(ReturnedList {
         items: state
@@ -84,7 +84,7 @@ pub async fn add_returned(
         resolved_on: None,
         contacts: Vec::new(),
     };
-    let now = timestamp(Utc::now());
+    let now = timestamp(state.clock.now());
     state
         .store
         .insert_returned(&r, &session.account.staff_id, &now)
@@ -92,7 +92,7 @@ pub async fn add_returned(
     audit(&state, session.actor(), "returned_added", &r.returned_id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(office::returned::as_of(r, today())),
+        Json(office::returned::as_of(r, today(&state))),
     ))
 }
 

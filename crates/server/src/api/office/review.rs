@@ -45,7 +45,7 @@ pub async fn review(
             check_date("to", &b)?;
             Some((a, b))
         }
-        (None, None) if q.trip_id.is_none() => Some(office::review::recent(today())),
+        (None, None) if q.trip_id.is_none() => Some(office::review::recent(today(&state))),
         (None, None) => None,
         _ => {
             return Err(unprocessable(

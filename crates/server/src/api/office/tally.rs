@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{CounterCase, CounterInput, PhoneEnquiry, PhoneInput, Tally};
 
@@ -52,7 +51,7 @@ pub async fn add_counter_case(
     };
     state
         .store
-        .insert_counter_case(&case, &timestamp(Utc::now()))
+        .insert_counter_case(&case, &timestamp(state.clock.now()))
         .await?;
     audit(&state, session.actor(), "counter_case_added", &case.case_id).await?;
     Ok((StatusCode::CREATED, Json(case)))
@@ -81,7 +80,7 @@ pub async fn add_phone_enquiry(
     };
     state
         .store
-        .insert_phone_enquiry(&p, &timestamp(Utc::now()))
+        .insert_phone_enquiry(&p, &timestamp(state.clock.now()))
         .await?;
     audit(
         &state,
@@ -148,7 +147,7 @@ pub async fn tally(
     query: Result<Query<DateQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Tally>, AppError> {
     let Query(q) = query?;
-    let date = q.date.unwrap_or_else(|| ymd(today()));
+    let date = q.date.unwrap_or_else(|| ymd(today(&state)));
     check_date("date", &date)?;
     audit(&state, session.actor(), "tally_viewed", &date).await?;
     Ok(Json(Tally {

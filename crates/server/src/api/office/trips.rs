@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{TripInput, TripList};
 use outreach_protocol::sync::Trip;
@@ -63,7 +62,7 @@ pub async fn trips(
     query: Result<Query<RangeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<TripList>, AppError> {
     let Query(q) = query?;
-    let (default_from, default_to) = office::trips::default_range(today());
+    let (default_from, default_to) = office::trips::default_range(today(&state));
     let from = q.from.unwrap_or(default_from);
     let to = q.to.unwrap_or(default_to);
     check_date("from", &from)?;
@@ -101,7 +100,7 @@ pub async fn create_trip(
     ApiJson(input): ApiJson<TripInput>,
 ) -> Result<(StatusCode, Json<Trip>), AppError> {
     let trip = trip_of(uuid::Uuid::now_v7().to_string(), input)?;
-    let now = timestamp(Utc::now());
+    let now = timestamp(state.clock.now());
     state
         .store
         .insert_trip(&trip, &session.account.staff_id, &now)
@@ -124,7 +123,7 @@ pub async fn update_trip(
     ApiJson(input): ApiJson<TripInput>,
 ) -> Result<Json<Trip>, AppError> {
     let trip = trip_of(id, input)?;
-    let now = timestamp(Utc::now());
+    let now = timestamp(state.clock.now());
     if !state
         .store
         .update_trip(&trip, &session.account.staff_id, &now)

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::PhoneEnquiry;
 use outreach_protocol::pickup::{
@@ -46,10 +46,10 @@ fn slot_text(date: &str, time: &str) -> String {
     format!("{} {time}", day_ja(day))
 }
 
-fn call(session: &StaffSession, topic: &str, answer: String) -> PhoneEnquiry {
+fn call(state: &AppState, session: &StaffSession, topic: &str, answer: String) -> PhoneEnquiry {
     PhoneEnquiry {
         enquiry_id: uuid::Uuid::now_v7().to_string(),
-        on_date: ymd(today()),
+        on_date: ymd(today(state)),
         topic: topic.to_owned(),
         answer,
         created_by: session.account.staff_id.clone(),
@@ -79,7 +79,7 @@ async fn store_booking(
     call: Option<PhoneEnquiry>,
 ) -> Result<PickupBooking, AppError> {
     let settings = settings(state).await?;
-    let now = timestamp(Utc::now());
+    let now = timestamp(state.clock.now());
     let new = NewBooking {
         booking_id: uuid::Uuid::now_v7().to_string(),
         application_id: want.application_id.to_owned(),
@@ -123,7 +123,7 @@ pub async fn book(
 ) -> Result<Response, AppError> {
     check_application_id(&input.application_id)?;
     let settings = settings(&state).await?;
-    pickup::check_slot(&settings, &input.date, &input.time, today())
+    pickup::check_slot(&settings, &input.date, &input.time, today(&state))
         .map_err(|r| slot_refused(r, &settings))?;
     let (records, _) =
         records_by_application_id(&state, vec![input.application_id.clone()]).await?;
@@ -153,6 +153,7 @@ pub async fn book(
     }
     let phone = input.by_phone.then(|| {
         call(
+            &state,
             &session,
             TOPIC_BOOK,
             format!("{}で予約", slot_text(&input.date, &input.time)),
@@ -199,10 +200,11 @@ pub async fn move_booking(
 ) -> Result<Json<PickupBooking>, AppError> {
     let old = open_booking(&state, &id).await?;
     let settings = settings(&state).await?;
-    pickup::check_slot(&settings, &input.date, &input.time, today())
+    pickup::check_slot(&settings, &input.date, &input.time, today(&state))
         .map_err(|r| slot_refused(r, &settings))?;
     let phone = input.by_phone.then(|| {
         call(
+            &state,
             &session,
             TOPIC_MOVE,
             format!(
@@ -239,6 +241,7 @@ pub async fn cancel_booking(
     let old = open_booking(&state, &id).await?;
     let phone = input.by_phone.then(|| {
         call(
+            &state,
             &session,
             TOPIC_CANCEL,
             format!("{}を取消", slot_text(&old.slot_date, &old.slot_time)),
@@ -249,7 +252,7 @@ pub async fn cancel_booking(
         .cancel_booking(
             &id,
             &session.account.staff_id,
-            &timestamp(Utc::now()),
+            &timestamp(state.clock.now()),
             phone.as_ref(),
         )
         .await?
@@ -265,7 +268,7 @@ async fn close(
     status: &str,
 ) -> Result<PickupBooking, AppError> {
     let b = state.store.booking(id).await?.ok_or(AppError::NotFound)?;
-    let today = today();
+    let today = today(state);
     if status == "no_show" && pickup::bookings::too_early_for_no_show(&b.slot_date, today) {
         return Err(unprocessable(
             "not_yet",
@@ -279,7 +282,7 @@ async fn close(
             status,
             &ymd(today),
             &session.account.staff_id,
-            &timestamp(Utc::now()),
+            &timestamp(state.clock.now()),
         )
         .await?
         .ok_or_else(|| conflict("not_open", "the booking is no longer open"))?;

@@ -41,7 +41,7 @@ pub async fn calendar(
         .map(|f| check_date("from", f))
         .transpose()?;
     let to = q.to.as_deref().map(|t| check_date("to", t)).transpose()?;
-    let Some((from, to)) = pickup::calendar_range(from, to, today()) else {
+    let Some((from, to)) = pickup::calendar_range(from, to, today(&state)) else {
         return Err(unprocessable(
             "invalid_date",
             "to: on or after from, at most 93 days",

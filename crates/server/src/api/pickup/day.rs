@@ -60,7 +60,7 @@ pub async fn pickup_day(
     query: Result<Query<DayQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PickupDay>, AppError> {
     let Query(q) = query?;
-    let date = q.date.unwrap_or_else(|| ymd(today()));
+    let date = q.date.unwrap_or_else(|| ymd(today(&state)));
     let on = check_date("date", &date)?;
     let booked: Vec<BookingRow> = state
         .store
@@ -71,7 +71,7 @@ pub async fn pickup_day(
         .collect();
     let entries_of_day = entries(&state, booked, on).await?;
     // No-shows whose card has had nothing since: no new booking, not handed over.
-    let today = today();
+    let today = today(&state);
     let no_shows = bookings::no_shows(
         state
             .store

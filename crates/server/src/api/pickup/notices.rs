@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::pickup::{NoticeList, NoticePrintInput, PickupResident};
 
@@ -24,7 +23,7 @@ async fn notice_list(state: &AppState, batch_id: &str) -> Result<NoticeList, App
         .into_iter()
         .filter(|r| !RecordFacts::of(r).by_mail())
         .collect();
-    let today = today();
+    let today = today(state);
     let mut residents = residents(state, &counter, today).await?;
     residents.sort_by(|a, b| a.application_id.cmp(&b.application_id));
     let unsent = residents
@@ -135,7 +134,11 @@ pub async fn print_notices(
     // Marked only once the PDF exists: a failure leaves every notice unsent.
     state
         .store
-        .mark_notices(&rows, &session.account.staff_id, &timestamp(Utc::now()))
+        .mark_notices(
+            &rows,
+            &session.account.staff_id,
+            &timestamp(state.clock.now()),
+        )
         .await?;
     audit(
         &state,

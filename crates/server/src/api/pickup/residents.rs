@@ -83,7 +83,7 @@ pub async fn find_residents(
             })
             .collect()
     };
-    let residents = residents(&state, &records, today()).await?;
+    let residents = residents(&state, &records, today(&state)).await?;
     let subject = residents
         .iter()
         .map(|r| r.record_id.as_str())

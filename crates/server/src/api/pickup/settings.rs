@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::pickup::PickupSettings;
 
@@ -50,7 +49,7 @@ pub async fn put_settings(
             pickup::SETTINGS_KEY,
             &json,
             &session.account.staff_id,
-            &timestamp(Utc::now()),
+            &timestamp(state.clock.now()),
         )
         .await?;
     audit(
