@@ -316,3 +316,38 @@ async fn the_lockout_survives_a_restart_of_the_real_server() {
         stop_binary(child).await;
     }
 }
+
+#[tokio::test]
+async fn the_right_password_works_once_the_lockout_window_has_passed() {
+    for storage in Storage::all() {
+        let clock = crate::support::Clock::manual(chrono::Utc::now());
+        let server = TestServer::start_with_clock(storage, clock.clone()).await;
+        add_staff(&server, "boss01", Role::Supervisor, RIGHT).await;
+        let (client, url) = (http(), server.url("/api/v1/console/session"));
+        for _ in 0..5 {
+            assert_eq!(
+                sign_in(&client, &url, "boss01", "wrong one").await.status(),
+                401
+            );
+        }
+        clock.advance(chrono::Duration::minutes(14));
+        let r = sign_in(&client, &url, "boss01", RIGHT).await;
+        assert_eq!(r.status(), 429, "{storage:?}: within the 15-minute window");
+        let wait: i64 = r.headers()["retry-after"]
+            .to_str()
+            .expect("text")
+            .parse()
+            .expect("seconds");
+        assert!(
+            (1..=60).contains(&wait),
+            "{storage:?}: about a minute left, got {wait}"
+        );
+        clock.advance(chrono::Duration::minutes(1) + chrono::Duration::seconds(1));
+        assert_eq!(
+            sign_in(&client, &url, "boss01", RIGHT).await.status(),
+            200,
+            "{storage:?}: after the window"
+        );
+        server.stop().await;
+    }
+}
