@@ -13,6 +13,8 @@ pub fn console() -> String {
     let cfg = ts_rs::Config::new().with_large_int("number");
     let decls = [
         console::ConsoleUser::decl(&cfg),
+        console::TotpSetup::decl(&cfg),
+        console::TotpCode::decl(&cfg),
         sync::EnrolmentCode::decl(&cfg),
         console::EnrolmentRequest::decl(&cfg),
         console::EnrolmentIssued::decl(&cfg),

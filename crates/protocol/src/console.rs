@@ -18,6 +18,10 @@ pub struct LoginRequest {
     pub staff_id: String,
     /// Password.
     pub password: String,
+    /// The 6-digit TOTP code, for an account with a second factor (asked for with
+    /// 401 `totp_required` after a right password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totp_code: Option<String>,
 }
 
 /// The signed-in office user.
@@ -30,6 +34,30 @@ pub struct ConsoleUser {
     pub name: String,
     /// `supervisor` or `staff`.
     pub role: String,
+    /// Whether sign-in asks for a TOTP code after the password.
+    #[serde(default)]
+    pub totp: bool,
+}
+
+/// `POST /api/v1/console/session/totp` (supervisors): a new TOTP secret, waiting for
+/// a first code (`…/totp/confirm`) before it takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpSetup {
+    /// The secret, base32, for typing into an authenticator app.
+    pub secret: String,
+    /// The `otpauth://totp/…` URI.
+    pub uri: String,
+    /// The URI as a QR code (SVG).
+    pub qr_svg: String,
+}
+
+/// A 6-digit TOTP code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TotpCode {
+    /// Six digits.
+    pub code: String,
 }
 
 /// `POST /api/v1/console/enrolments` (supervisors).
@@ -149,6 +177,11 @@ pub struct AuditEvent {
     pub action: String,
     /// What it was done to.
     pub subject: String,
+    /// The client address of the request that did it; absent for the server's own
+    /// work and the command line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub client: Option<String>,
 }
 
 /// `GET /api/v1/console/audit`.

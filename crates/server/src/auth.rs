@@ -202,11 +202,24 @@ impl FromRequestParts<AppState> for StaffSession {
             return Err(AppError::Unauthorized("session_missing"));
         }
         let token_hash = secret_hash(&token);
-        let account = state
+        let now = state.clock.now();
+        let (account, last_used) = state
             .store
-            .session_staff(&token_hash, &timestamp(state.clock.now()))
+            .session_staff(
+                &token_hash,
+                &timestamp(now),
+                &timestamp(now - state.console_idle),
+            )
             .await?
             .ok_or(AppError::Unauthorized("session_missing"))?;
+        // The idle timeout counts in minutes, so a session's use is written at most
+        // once a minute, not on every request.
+        if last_used < timestamp(now - chrono::Duration::minutes(1)) {
+            state
+                .store
+                .touch_session(&token_hash, &timestamp(now))
+                .await?;
+        }
         Ok(StaffSession {
             account,
             token_hash,

@@ -42,6 +42,10 @@ pub enum AppError {
     /// Every place for password work is taken: come back shortly (503, `Retry-After`).
     #[error("busy")]
     Busy,
+    /// Too many failed password or code checks: wait this many seconds (429,
+    /// `Retry-After`).
+    #[error("too many attempts")]
+    TooManyAttempts(u64),
     /// Something on the server failed that is not the client's doing.
     #[error("internal: {0}")]
     Internal(String),
@@ -83,6 +87,8 @@ fn unauthorized_message(code: &str) -> &'static str {
         "credential_expired" => "the device credential has expired: enrol the tablet again",
         "session_missing" => "sign in to the console first",
         "login_failed" => "staff ID or password is wrong",
+        "totp_required" => "send the 6-digit code from the authenticator app as totpCode",
+        "totp_failed" => "the 6-digit code is wrong or was used already",
         _ => "the credential is not valid",
     }
 }
@@ -90,6 +96,7 @@ fn unauthorized_message(code: &str) -> &'static str {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut conflicts = Vec::new();
+        let mut retry_after = None;
         let (status, code, message) = match self {
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
@@ -146,6 +153,16 @@ impl IntoResponse for AppError {
                         .to_owned(),
                 )
             }
+            AppError::TooManyAttempts(wait) => {
+                retry_after = Some(wait);
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!(
+                        "too many failed sign-ins or password checks: try again in {wait} seconds"
+                    ),
+                )
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal failure");
                 (
@@ -164,6 +181,11 @@ impl IntoResponse for AppError {
             }),
         )
             .into_response();
+        if let Some(wait) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(wait));
+        }
         if code == "busy" {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

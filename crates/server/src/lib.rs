@@ -15,9 +15,11 @@ pub mod photo_file;
 pub mod pickup;
 pub mod recovery;
 pub mod reports;
+pub mod sign_in;
 pub mod staff;
 pub mod store;
 pub mod tls;
+pub mod totp;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -61,8 +63,15 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Argon2id cost of the password wraps made for new staff accounts.
     pub staff_kdf: KdfParams,
-    /// Failed console sign-ins, for the back-off.
-    pub login_throttle: Arc<api::console::LoginThrottle>,
+    /// How many failed password and code checks are allowed (counted in the database).
+    pub sign_in_limits: sign_in::SignInLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`); empty:
+    /// the socket peer is the client.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// The most a device's unfinished uploads may declare in total, bytes.
+    pub upload_space: i64,
+    /// A console session ends after this long without use (beside its lifetime).
+    pub console_idle: chrono::Duration,
     /// Places for Argon2 work (sign-ins, password changes, new accounts), a few per
     /// core, so memory in use stays bounded however many arrive at once.
     pub password_checks: auth::PasswordChecks,
@@ -86,7 +95,10 @@ impl AppState {
             certificate_names: Vec::new(),
             public_url: None,
             staff_kdf,
-            login_throttle: Arc::default(),
+            sign_in_limits: sign_in::SignInLimits::default(),
+            trusted_proxies: Arc::new([]),
+            upload_space: DEFAULT_UPLOAD_SPACE,
+            console_idle: chrono::Duration::minutes(30),
             password_checks: auth::PasswordChecks::default(),
             data_dir: None,
             console_dir: None,
@@ -94,6 +106,10 @@ impl AppState {
         }
     }
 }
+
+/// The most a device's unfinished uploads may declare in total by default: 512 MiB,
+/// room for a day's photos many times over.
+pub const DEFAULT_UPLOAD_SPACE: i64 = 512 * 1024 * 1024;
 
 /// `Strict-Transport-Security` on HTTPS responses: a year, this host only (the server is
 /// often reached by IP address or a LAN name that other hosts share a domain with).
@@ -115,6 +131,8 @@ pub fn app(state: AppState) -> Router {
         .is_some()
         .then(|| HeaderValue::from_static(HSTS));
     let console = state.console_dir.clone().map(console_site);
+    let trusted = state.trusted_proxies.clone();
+    let span_trusted = trusted.clone();
     let mut router = Router::new().nest(API_PREFIX, api);
     if let Some(site) = console {
         router = router.merge(site);
@@ -130,11 +148,13 @@ pub fn app(state: AppState) -> Router {
                 .layer(SetRequestIdLayer::new(http::request_id::HEADER, MakeRequestUuid))
                 // Only method, path, request id and client address are logged: never a
                 // query string, body or header value, which could carry personal data.
-                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                .layer(TraceLayer::new_for_http().make_span_with(move |req: &Request<_>| {
                     let id = req.headers().get(&http::request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    let client = req.extensions().get::<ConnectInfo<SocketAddr>>().map_or_else(|| "-".to_owned(), |c| c.0.ip().to_string());
+                    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+                    let client = http::client::of(req.headers(), peer, &span_trusted).map_or_else(|| "-".to_owned(), |c| c.to_string());
                     tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, client = %client)
                 }))
+                .layer(axum::middleware::from_fn_with_state(trusted, http::client::remember))
                 .layer(PropagateRequestIdLayer::new(http::request_id::HEADER))
                 .layer(SetResponseHeaderLayer::overriding(
                     HeaderName::from_static(API_VERSION_HEADER),
@@ -208,6 +228,10 @@ pub fn spawn_housekeeping(store: Arc<Store>) -> tokio::task::JoinHandle<()> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(uploads = n, "expired abandoned uploads"),
                 Err(e) => tracing::warn!(error = %e, "expiring uploads failed"),
+            }
+            let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+            if let Err(e) = store.prune_throttle(&store::timestamp(day_ago)).await {
+                tracing::warn!(error = %e, "pruning sign-in counts failed");
             }
         }
     })

@@ -109,6 +109,17 @@ enum Command {
         /// at /console.
         #[arg(long, env = "OUTREACH_CONSOLE_DIR", value_name = "DIR")]
         console_dir: Option<PathBuf>,
+        /// A TLS-terminating proxy (with --plain-http) whose X-Forwarded-For names the
+        /// client; repeatable. Without one the socket peer is the client address (in
+        /// logs, the audit trail and the per-address sign-in limit).
+        #[arg(long = "trusted-proxy", value_name = "IP")]
+        trusted_proxy: Vec<std::net::IpAddr>,
+        /// The most a tablet's unfinished photo uploads may declare in total, MiB.
+        #[arg(long, env = "OUTREACH_UPLOAD_SPACE_MIB", default_value_t = 512)]
+        upload_space_mib: i64,
+        /// A console session ends after this many minutes without use.
+        #[arg(long, env = "OUTREACH_CONSOLE_IDLE_MINUTES", default_value_t = 30)]
+        console_idle_minutes: i64,
     },
 }
 
@@ -196,6 +207,19 @@ enum StaffCommand {
         #[arg(long, value_name = "FILE")]
         recovery_passphrase_file: Option<PathBuf>,
     },
+    /// Turn off a staff member's TOTP second factor (a supervisor who lost their
+    /// authenticator); audited. They can turn it on again in the console.
+    ResetTotp {
+        /// Folder of the embedded database.
+        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
+        data: PathBuf,
+        /// PostgreSQL instead of embedded SQLite.
+        #[arg(long, env = "OUTREACH_DATABASE_URL")]
+        database_url: Option<String>,
+        /// The staff ID.
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[tokio::main]
@@ -239,6 +263,25 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("adding {id}"))?;
             println!("added staff {id} ({})", role.as_str());
             Ok(())
+        }
+        Command::Staff {
+            command:
+                StaffCommand::ResetTotp {
+                    data,
+                    database_url,
+                    id,
+                },
+        } => {
+            let store = store::open(&data, database_url.as_deref())
+                .await
+                .context("opening the database")?;
+            let now = store::timestamp(chrono::Utc::now());
+            if store.delete_totp(&id, &store::Actor::System, &now).await? {
+                println!("turned off the second factor of {id}");
+                Ok(())
+            } else {
+                anyhow::bail!("{id} has no second factor")
+            }
         }
         Command::Device {
             command:
@@ -358,6 +401,9 @@ async fn main() -> anyhow::Result<()> {
             tls_hostname,
             recovery_passphrase_file,
             console_dir,
+            trusted_proxy,
+            upload_space_mib,
+            console_idle_minutes,
         } => {
             init_logging(log_json);
             let tls = (!plain_http).then_some(TlsOptions {
@@ -372,6 +418,9 @@ async fn main() -> anyhow::Result<()> {
                 tls,
                 recovery_passphrase_file,
                 console_dir,
+                trusted_proxy,
+                upload_space_mib,
+                console_idle_minutes,
             })
             .await
         }
@@ -457,6 +506,9 @@ struct ServeOptions {
     tls: Option<TlsOptions>,
     recovery_passphrase_file: Option<PathBuf>,
     console_dir: Option<PathBuf>,
+    trusted_proxy: Vec<std::net::IpAddr>,
+    upload_space_mib: i64,
+    console_idle_minutes: i64,
 }
 
 async fn serve(options: ServeOptions) -> anyhow::Result<()> {
@@ -467,6 +519,9 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         tls,
         recovery_passphrase_file,
         console_dir,
+        trusted_proxy,
+        upload_space_mib,
+        console_idle_minutes,
     } = options;
     let store = store::open(&data, database_url.as_deref())
         .await
@@ -485,6 +540,9 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         );
     }
     state.console_dir = console_dir;
+    state.trusted_proxies = trusted_proxy.into();
+    state.upload_space = upload_space_mib.max(1).saturating_mul(1024 * 1024);
+    state.console_idle = chrono::Duration::minutes(console_idle_minutes.clamp(1, 24 * 60));
     // Abandoned uploads expire (tus expiration extension).
     outreach_server::spawn_housekeeping(state.store.clone());
     let tls = match tls {

@@ -56,6 +56,11 @@ pub const SQLITE: &[Migration] = &[
         name: "counter_pickup",
         sql: include_str!("../migrations/sqlite/0005_counter_pickup.sql"),
     },
+    Migration {
+        version: 6,
+        name: "sign_in_guard",
+        sql: include_str!("../migrations/sqlite/0006_sign_in_guard.sql"),
+    },
 ];
 
 /// Migrations for PostgreSQL, oldest first; the same versions and names as [`SQLITE`].
@@ -84,6 +89,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 5,
         name: "counter_pickup",
         sql: include_str!("../migrations/postgres/0005_counter_pickup.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "sign_in_guard",
+        sql: include_str!("../migrations/postgres/0006_sign_in_guard.sql"),
     },
 ];
 

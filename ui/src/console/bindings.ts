@@ -12,7 +12,29 @@ name: string,
 /**
  * `supervisor` or `staff`.
  */
-role: string, };
+role: string, 
+/**
+ * Whether sign-in asks for a TOTP code after the password.
+ */
+totp: boolean, };
+export type TotpSetup = { 
+/**
+ * The secret, base32, for typing into an authenticator app.
+ */
+secret: string, 
+/**
+ * The `otpauth://totp/…` URI.
+ */
+uri: string, 
+/**
+ * The URI as a QR code (SVG).
+ */
+qrSvg: string, };
+export type TotpCode = { 
+/**
+ * Six digits.
+ */
+code: string, };
 export type EnrolmentCode = { 
 /**
  * Always `"outreach-enrolment"`, so a tablet recognises the QR code for what it is.
@@ -165,7 +187,12 @@ action: string,
 /**
  * What it was done to.
  */
-subject: string, };
+subject: string, 
+/**
+ * The client address of the request that did it; absent for the server's own
+ * work and the command line.
+ */
+client?: string, };
 export type AuditLog = { 
 /**
  * Newest first.

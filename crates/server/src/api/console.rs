@@ -2,8 +2,6 @@
 //! revocation, staff accounts, the audit trail. Every change and every view of
 //! another person's data is audited with the staff ID.
 
-use std::time::{Duration, Instant};
-
 use axum::Json;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -11,62 +9,26 @@ use axum::response::{IntoResponse, Response};
 use outreach_protocol::ErrorBody;
 use outreach_protocol::console::{
     AuditLog, ConsoleUser, DeviceInfo, DeviceList, EnrolmentIssued, EnrolmentRequest, LoginRequest,
-    NewStaff, PasswordChange, SESSION_COOKIE, StaffInfo, StaffList,
+    NewStaff, PasswordChange, SESSION_COOKIE, StaffInfo, StaffList, TotpCode, TotpSetup,
 };
 use outreach_protocol::sync::{ENROLMENT_KIND, EnrolmentCode};
 
 use super::checks::{audit, conflict, unprocessable};
 use crate::auth::{StaffSession, new_secret, secret_hash};
 use crate::error::ApiJson;
+use crate::http::client::ClientAddr;
 use crate::store::{Actor, NewEnrolment, Role, StaffAccount, timestamp};
 use crate::{AppError, AppState};
 
 /// How long a console session lasts.
 pub const SESSION_HOURS: i64 = 10;
-/// Failed logins for one staff ID before the server makes them wait.
-const FREE_FAILURES: u32 = 5;
-/// The longest wait after repeated failures.
-const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 
-fn user(a: &StaffAccount) -> ConsoleUser {
+fn user(a: &StaffAccount, totp: bool) -> ConsoleUser {
     ConsoleUser {
         staff_id: a.staff_id.clone(),
         name: a.name.clone(),
         role: a.role.as_str().to_owned(),
-    }
-}
-
-/// Failed console logins per staff ID, kept in memory: after [`FREE_FAILURES`] the
-/// next attempt must wait, doubling each time up to [`MAX_WAIT`].
-#[derive(Debug, Default)]
-pub struct LoginThrottle(std::sync::Mutex<std::collections::HashMap<String, (u32, Instant)>>);
-
-impl LoginThrottle {
-    fn wait(&self, staff_id: &str) -> Option<Duration> {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let (failures, last) = map.get(staff_id)?;
-        let over = failures.checked_sub(FREE_FAILURES)?;
-        let wait = Duration::from_secs(1u64 << over.min(10)).min(MAX_WAIT);
-        wait.checked_sub(last.elapsed())
-    }
-
-    fn failed(&self, staff_id: &str) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            // Bounded memory under a spray of made-up IDs.
-            map.retain(|_, (_, t)| t.elapsed() < MAX_WAIT);
-        }
-        let e = map
-            .entry(staff_id.to_owned())
-            .or_insert((0, Instant::now()));
-        *e = (e.0.saturating_add(1), Instant::now());
-    }
-
-    fn succeeded(&self, staff_id: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(staff_id);
+        totp,
     }
 }
 
@@ -91,28 +53,21 @@ fn weak_password(w: outreach_keys::WeakPassword) -> AppError {
     responses(
         (status = 200, description = "Signed in; Set-Cookie carries the session", body = ConsoleUser),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
-        (status = 401, description = "Wrong staff ID or password", body = ErrorBody),
+        (status = 401, description = "Wrong staff ID or password (`login_failed`); the TOTP code is needed (`totp_required`) or wrong or used (`totp_failed`)", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, description = "Too many failures: wait", body = ErrorBody),
     )
 )]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
     if req.staff_id.len() > 64 || req.password.len() > 1024 {
         return Err(AppError::Unauthorized("login_failed"));
     }
-    if let Some(wait) = state.login_throttle.wait(&req.staff_id) {
-        return Err(AppError::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "too many failed sign-ins: try again in {} seconds",
-                wait.as_secs() + 1
-            ),
-        ));
-    }
+    // Counted before the check: parallel guesses cannot all get through.
+    let reserved = crate::sign_in::reserve(&state, &req.staff_id, client).await?;
     let account = state.store.staff(&req.staff_id).await?;
     let password = req.password.clone();
     let phc = account.as_ref().map(|a| a.password_hash.clone());
@@ -135,7 +90,7 @@ pub async fn login(
     let account = match account {
         Some(a) if ok && !a.disabled => a,
         _ => {
-            state.login_throttle.failed(&req.staff_id);
+            reserved.failed();
             let subject = if account.is_some() {
                 req.staff_id.as_str()
             } else {
@@ -145,7 +100,22 @@ pub async fn login(
             return Err(AppError::Unauthorized("login_failed"));
         }
     };
-    state.login_throttle.succeeded(&account.staff_id);
+    // The second factor, where the account has one: a right password without a code
+    // is not a failure (the code is asked for), a wrong or reused code is.
+    let totp = state.store.totp(&account.staff_id).await?;
+    if let Some((secret, true)) = &totp {
+        let Some(code) = req.totp_code.as_deref() else {
+            reserved.passed(&state).await?;
+            return Err(AppError::Unauthorized("totp_required"));
+        };
+        if !use_code(&state, &account.staff_id, secret, code).await? {
+            reserved.failed();
+            audit(&state, Actor::System, "login_failed", &account.staff_id).await?;
+            return Err(AppError::Unauthorized("totp_failed"));
+        }
+    }
+    let totp = matches!(totp, Some((_, true)));
+    reserved.succeeded(&state).await?;
     let token = new_secret()?;
     let now = state.clock.now();
     state
@@ -170,7 +140,7 @@ pub async fn login(
         session_cookie(&token, SESSION_HOURS * 3600)?,
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok((h, Json(user(&account))).into_response())
+    Ok((h, Json(user(&account, totp))).into_response())
 }
 
 /// The signed-in staff member.
@@ -178,8 +148,138 @@ pub async fn login(
     get, path = "/console/session", tag = "console", security(("console" = [])),
     responses((status = 200, body = ConsoleUser), (status = 401, body = ErrorBody))
 )]
-pub async fn me(session: StaffSession) -> Json<ConsoleUser> {
-    Json(user(&session.account))
+pub async fn me(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<Json<ConsoleUser>, AppError> {
+    let totp = state.store.totp(&session.account.staff_id).await?;
+    Ok(Json(user(
+        &session.account,
+        matches!(totp, Some((_, true))),
+    )))
+}
+
+/// Accepts `code` for `staff_id`'s secret once (a code used is refused again).
+async fn use_code(
+    state: &AppState,
+    staff_id: &str,
+    secret: &str,
+    code: &str,
+) -> Result<bool, AppError> {
+    let now = state.clock.now();
+    Ok(
+        match crate::totp::matching_step(secret, code, now.timestamp())? {
+            Some(step) => {
+                state
+                    .store
+                    .use_totp_step(staff_id, step, &timestamp(now))
+                    .await?
+            }
+            None => false,
+        },
+    )
+}
+
+/// Starts turning on the TOTP second factor (supervisors): a new secret, in effect
+/// once a code from it is confirmed.
+#[utoipa::path(
+    post, path = "/console/session/totp", tag = "console", security(("console" = [])),
+    responses(
+        (status = 201, body = TotpSetup), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 409, description = "A second factor is in effect already", body = ErrorBody),
+    )
+)]
+pub async fn totp_begin(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<(StatusCode, Json<TotpSetup>), AppError> {
+    session.require_supervisor()?;
+    let id = &session.account.staff_id;
+    let secret = crate::totp::new_secret()?;
+    if !state.store.set_totp_pending(id, &secret).await? {
+        return Err(conflict(
+            "totp_enabled",
+            "a second factor is in effect already: turn it off first",
+        ));
+    }
+    let uri = crate::totp::uri(&secret, id)?;
+    let qr = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+    let qr_svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .build();
+    Ok((
+        StatusCode::CREATED,
+        Json(TotpSetup {
+            secret,
+            uri,
+            qr_svg,
+        }),
+    ))
+}
+
+/// Confirms the TOTP secret with a current code: from now on sign-in asks for one.
+/// Counted against the sign-in limits.
+#[utoipa::path(
+    post, path = "/console/session/totp/confirm", tag = "console", security(("console" = [])),
+    request_body = TotpCode,
+    responses(
+        (status = 204, description = "In effect"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No set-up was started", body = ErrorBody),
+        (status = 409, description = "In effect already", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, description = "The code is wrong or was used", body = ErrorBody),
+        (status = 429, description = "Too many failed checks: wait (Retry-After)", body = ErrorBody),
+    )
+)]
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    session: StaffSession,
+    ClientAddr(client): ClientAddr,
+    ApiJson(req): ApiJson<TotpCode>,
+) -> Result<StatusCode, AppError> {
+    session.require_supervisor()?;
+    let id = &session.account.staff_id;
+    let (secret, confirmed) = state.store.totp(id).await?.ok_or(AppError::NotFound)?;
+    if confirmed {
+        return Err(conflict(
+            "totp_enabled",
+            "the second factor is in effect already",
+        ));
+    }
+    let reserved = crate::sign_in::reserve(&state, id, client).await?;
+    if !use_code(&state, id, &secret, &req.code).await? {
+        reserved.failed();
+        return Err(unprocessable(
+            "totp_wrong",
+            "code: the code is wrong or was used already",
+        ));
+    }
+    reserved.succeeded(&state).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turns the signed-in staff member's TOTP second factor off (or drops a set-up).
+#[utoipa::path(
+    delete, path = "/console/session/totp", tag = "console", security(("console" = [])),
+    responses((status = 204, description = "Off"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn totp_remove(
+    State(state): State<AppState>,
+    session: StaffSession,
+) -> Result<StatusCode, AppError> {
+    let id = &session.account.staff_id;
+    if state
+        .store
+        .delete_totp(id, &session.actor(), &timestamp(state.clock.now()))
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Signs out: the session ends on the server and the cookie is cleared.
@@ -477,17 +577,22 @@ pub async fn audit_log(
     post, path = "/console/session/password", tag = "console", security(("console" = [])),
     request_body = PasswordChange,
     responses(
-        (status = 204, description = "Changed; tablets receive the new wrap with the roster"),
+        (status = 204, description = "Changed; the account's other sessions end; tablets receive the new wrap with the roster"),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "The current password is wrong", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "Too many failed password checks: wait (Retry-After)", body = ErrorBody),
     )
 )]
 pub async fn change_password(
     State(state): State<AppState>,
     session: StaffSession,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, AppError> {
+    // The current password is checked under the same limits as a sign-in: a stolen
+    // session cannot search for it.
+    let reserved = crate::sign_in::reserve(&state, &session.account.staff_id, client).await?;
     let account = session.account.clone();
     let kdf = state.staff_kdf;
     let changed = state
@@ -499,25 +604,38 @@ pub async fn change_password(
     let (hash, wrap) = match changed {
         Ok(v) => v,
         Err(crate::staff::StaffError::WrongPassword) => {
-            state.login_throttle.failed(&session.account.staff_id);
+            reserved.failed();
+            audit(
+                &state,
+                session.actor(),
+                "password_check_failed",
+                &session.account.staff_id,
+            )
+            .await?;
             return Err(AppError::client(
                 StatusCode::FORBIDDEN,
                 "wrong_password",
                 "the current password is wrong",
             ));
         }
-        Err(crate::staff::StaffError::Key(k)) => return Err(AppError::Internal(k.to_string())),
-        Err(crate::staff::StaffError::WeakPassword(w)) => return Err(weak_password(w)),
-        Err(other) => {
-            return Err(unprocessable("invalid_password", other.to_string()));
+        Err(e) => {
+            // The current password was not found wrong: not a failed guess.
+            reserved.passed(&state).await?;
+            return Err(match e {
+                crate::staff::StaffError::Key(k) => AppError::Internal(k.to_string()),
+                crate::staff::StaffError::WeakPassword(w) => weak_password(w),
+                other => unprocessable("invalid_password", other.to_string()),
+            });
         }
     };
+    reserved.succeeded(&state).await?;
     state
         .store
         .set_staff_password(
             &session.account.staff_id,
             &hash,
             &wrap,
+            &session.token_hash,
             &timestamp(state.clock.now()),
         )
         .await?;

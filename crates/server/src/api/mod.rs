@@ -89,6 +89,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(console::devices))
         .routes(routes!(console::revoke))
         .routes(routes!(console::change_password))
+        .routes(routes!(console::totp_begin, console::totp_remove))
+        .routes(routes!(console::totp_confirm))
         .routes(routes!(console::staff, console::add_staff))
         .routes(routes!(console::disable_staff))
         .routes(routes!(console::audit_log))

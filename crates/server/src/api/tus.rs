@@ -160,6 +160,7 @@ pub async fn options() -> Response {
         (status = 201, description = "Created; the Location header names the upload"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 507, description = "The device's unfinished uploads declare all the space allowed; nothing created", body = ErrorBody),
     )
 )]
 pub async fn create(
@@ -211,7 +212,24 @@ pub async fn create(
         created_at: timestamp(now),
         expires_at: timestamp(now + chrono::Duration::hours(UPLOAD_EXPIRY_HOURS)),
     };
-    state.store.create_upload(&upload).await?;
+    if let Err(used) = state
+        .store
+        .create_upload_within(&upload, state.upload_space)
+        .await?
+    {
+        // 507, not 413: this photo is not too large, the device's space is full for
+        // now. The tablet retries later (a 5xx), by when its other uploads have
+        // finished or expired; a 413 would tell it this photo can never be sent.
+        tracing::info!(used, space = state.upload_space, "upload space full");
+        return Err(AppError::client(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "upload_space_full",
+            format!(
+                "this device's unfinished uploads already declare {used} of the {} bytes allowed: finish or terminate them first",
+                state.upload_space
+            ),
+        ));
+    }
     let mut h = tus_headers(None, Some(&upload));
     let location = format!("{UPLOADS_PATH}/{}", upload.upload_id);
     h.insert(

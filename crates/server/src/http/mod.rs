@@ -3,6 +3,7 @@
 //! cross-site check, the authority it names).
 
 pub mod authority;
+pub mod client;
 pub mod connections;
 pub mod cross_site;
 pub mod drain;

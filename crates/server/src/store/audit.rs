@@ -48,7 +48,20 @@ pub struct NewAudit {
     pub subject: String,
 }
 
-/// Records one audit event inside the unit of work that did the thing.
+tokio::task_local! {
+    /// The client address of the request being served (set by
+    /// [`crate::http::client::remember`]); every unit of work started inside it
+    /// carries it to the writer, and every audit event it records names it.
+    pub static AUDIT_CLIENT: Option<String>;
+}
+
+/// The client address of the request this task serves, if any.
+pub(super) fn current_client() -> Option<String> {
+    AUDIT_CLIENT.try_with(Clone::clone).ok().flatten()
+}
+
+/// Records one audit event inside the unit of work that did the thing, with the
+/// client address of the request that did it.
 pub(super) async fn insert_audit(
     tx: &mut Tx<'_>,
     at: &str,
@@ -57,8 +70,8 @@ pub(super) async fn insert_audit(
     subject: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO audit_events (at, actor_kind, actor_id, action, subject) VALUES (?1, ?2, ?3, ?4, ?5)",
-        &[&at, &actor.kind(), &actor.id(), &action, &subject],
+        "INSERT INTO audit_events (at, actor_kind, actor_id, action, subject, client) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &[&at, &actor.kind(), &actor.id(), &action, &subject, &current_client()],
     )
     .await?;
     Ok(())
@@ -82,7 +95,7 @@ impl Store {
         // PostgreSQL refuses a negative LIMIT; none is asked for then.
         self.db
             .rows(
-                "SELECT seq, at, actor_kind, actor_id, action, subject FROM audit_events ORDER BY seq DESC LIMIT ?1",
+                "SELECT seq, at, actor_kind, actor_id, action, subject, client FROM audit_events ORDER BY seq DESC LIMIT ?1",
                 args![limit.max(0)],
                 |r| {
                     Ok(AuditEvent {
@@ -92,6 +105,7 @@ impl Store {
                         actor_id: r.get(3)?,
                         action: r.get(4)?,
                         subject: r.get(5)?,
+                        client: r.get(6)?,
                     })
                 },
             )

@@ -22,6 +22,7 @@ mod records;
 mod returned;
 mod staff;
 mod tally;
+mod throttle;
 mod trips;
 mod uploads;
 
@@ -30,7 +31,7 @@ use std::sync::Arc;
 
 use outreach_protocol::StorageKind;
 
-pub use audit::{Actor, NewAudit};
+pub use audit::{AUDIT_CLIENT, Actor, NewAudit};
 pub use cards::{CardBatchRow, NewCardBatch};
 pub use db::{Db, Dialect};
 use db::{Row, args, from_row};
@@ -39,6 +40,7 @@ pub use office::{HeldRecord, RecordFilter};
 pub use pickup::{Booked, BookingRow, CardPlaceRow, NewBooking, NoticeRow};
 pub use records::PutRecords;
 pub use staff::{Role, StaffAccount};
+pub use throttle::Limit;
 pub use uploads::{Append, Upload};
 
 use crate::migrations::{self, SchemaError};

@@ -127,19 +127,26 @@ impl Store {
     }
 
     /// Replaces an account's login hash and password wrap (a password change; the
-    /// key pair stays) and audits it; false if no such account.
+    /// key pair stays), ends the account's sessions but `keep` (the one that changed
+    /// it) and audits it; false if no such account.
     pub async fn set_staff_password(
         &self,
         staff_id: &str,
         password_hash: &str,
         key_wrap: &str,
+        keep: &str,
         now: &str,
     ) -> Result<bool, StoreError> {
-        let args = [staff_id, password_hash, key_wrap, now].map(str::to_owned);
+        let args = [staff_id, password_hash, key_wrap, now, keep].map(str::to_owned);
         self.db
             .write(move |tx| {
                 Box::pin(async move {
-                    let [id, hash, wrap, now] = &args;
+                    let [id, hash, wrap, now, keep] = &args;
+                    tx.execute(
+                        "DELETE FROM console_sessions WHERE staff_id = ?1 AND token_hash <> ?2",
+                        &[id, keep],
+                    )
+                    .await?;
                     let n = tx
                         .execute(
                             "UPDATE staff SET password_hash = ?2, key_wrap = ?3, updated_at = ?4 WHERE staff_id = ?1",
@@ -216,19 +223,30 @@ impl Store {
             .await
     }
 
-    /// The active account of an unexpired session, if any.
+    /// The active account of an unexpired session used since `idle_before`, if any,
+    /// and when it was last used (or made).
     pub async fn session_staff(
         &self,
         token_hash: &str,
         now: &str,
-    ) -> Result<Option<StaffAccount>, StoreError> {
+        idle_before: &str,
+    ) -> Result<Option<(StaffAccount, String)>, StoreError> {
         let sql = format!(
-            "SELECT {STAFF} FROM console_sessions c JOIN staff s ON s.staff_id = c.staff_id
-             WHERE c.token_hash = ?1 AND c.expires_at > ?2 AND s.disabled_at IS NULL"
+            "SELECT {STAFF}, COALESCE(c.last_used_at, c.created_at) FROM console_sessions c JOIN staff s ON s.staff_id = c.staff_id
+             WHERE c.token_hash = ?1 AND c.expires_at > ?2 AND COALESCE(c.last_used_at, c.created_at) > ?3 AND s.disabled_at IS NULL"
         );
         self.db
-            .row(sql, args![token_hash, now], StaffAccount::from_row)
+            .row(sql, args![token_hash, now, idle_before], |r| {
+                Ok((StaffAccount::from_row(r)?, r.get(8)?))
+            })
             .await
+    }
+
+    /// Notes that a session was used now (for the idle timeout).
+    pub async fn touch_session(&self, token_hash: &str, now: &str) -> Result<(), StoreError> {
+        let sql = "UPDATE console_sessions SET last_used_at = ?2 WHERE token_hash = ?1";
+        self.db.change(sql, args![token_hash, now]).await?;
+        Ok(())
     }
 
     /// Ends a session.
@@ -236,5 +254,76 @@ impl Store {
         let sql = "DELETE FROM console_sessions WHERE token_hash = ?1";
         self.db.change(sql, args![token_hash]).await?;
         Ok(())
+    }
+
+    /// A staff member's TOTP secret and whether it is confirmed (in effect).
+    pub async fn totp(&self, staff_id: &str) -> Result<Option<(String, bool)>, StoreError> {
+        let sql = "SELECT secret, confirmed_at IS NOT NULL FROM staff_totp WHERE staff_id = ?1";
+        self.db
+            .row(sql, args![staff_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .await
+    }
+
+    /// Stores a new TOTP secret, waiting for a first code; false if one is in effect.
+    pub async fn set_totp_pending(&self, staff_id: &str, secret: &str) -> Result<bool, StoreError> {
+        let sql = "INSERT INTO staff_totp (staff_id, secret) VALUES (?1, ?2)
+                   ON CONFLICT (staff_id) DO UPDATE SET secret = ?2, last_step = 0
+                   WHERE staff_totp.confirmed_at IS NULL";
+        Ok(self.db.change(sql, args![staff_id, secret]).await? > 0)
+    }
+
+    /// Accepts a code's time step once: false if this step or a later one was
+    /// accepted already. The first accepted code confirms the secret (audited).
+    pub async fn use_totp_step(
+        &self,
+        staff_id: &str,
+        step: i64,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let (id, now) = (staff_id.to_owned(), now.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let pending: bool = tx
+                        .value("SELECT EXISTS (SELECT 1 FROM staff_totp WHERE staff_id = ?1 AND confirmed_at IS NULL)", &[&id])
+                        .await?;
+                    let n = tx
+                        .execute(
+                            "UPDATE staff_totp SET last_step = ?2, confirmed_at = COALESCE(confirmed_at, ?3)
+                             WHERE staff_id = ?1 AND last_step < ?2",
+                            &[&id, &step, &now],
+                        )
+                        .await?;
+                    if n > 0 && pending {
+                        insert_audit(tx, &now, &Actor::Staff(id.clone()), "totp_enabled", &id).await?;
+                    }
+                    Ok(n > 0)
+                })
+            })
+            .await
+    }
+
+    /// Removes a staff member's TOTP (themself, or the CLI for one locked out) and
+    /// audits it; false if there was none.
+    pub async fn delete_totp(
+        &self,
+        staff_id: &str,
+        by: &Actor,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let (id, by, now) = (staff_id.to_owned(), by.clone(), now.to_owned());
+        self.db
+            .write(move |tx| {
+                Box::pin(async move {
+                    let n = tx
+                        .execute("DELETE FROM staff_totp WHERE staff_id = ?1", &[&id])
+                        .await?;
+                    if n > 0 {
+                        insert_audit(tx, &now, &by, "totp_removed", &id).await?;
+                    }
+                    Ok(n > 0)
+                })
+            })
+            .await
     }
 }

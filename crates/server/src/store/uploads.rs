@@ -55,18 +55,50 @@ impl Upload {
 impl Store {
     /// Starts a tus upload.
     pub async fn create_upload(&self, u: &Upload) -> Result<(), StoreError> {
-        let inserted = self
-            .db
-            .change(
-                "INSERT INTO uploads (upload_id, device_id, sha256, length, received, metadata, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (upload_id) DO NOTHING",
-                args![&u.upload_id, &u.device_id, &u.sha256, u.length, u.offset, &u.metadata, &u.created_at, &u.expires_at],
-            )
-            .await?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict(format!("upload {}", u.upload_id)));
+        match self.create_upload_within(u, i64::MAX).await? {
+            Ok(()) => Ok(()),
+            Err(_) => Err(StoreError::Conflict("upload space".into())),
         }
-        Ok(())
+    }
+
+    /// Starts a tus upload if the device's unexpired unfinished uploads, this one
+    /// included, declare at most `space` bytes; else declines with the bytes they
+    /// already declare, and nothing changes. The device's row lock orders parallel
+    /// creations (SQLite's one writer does alone).
+    pub async fn create_upload_within(
+        &self,
+        u: &Upload,
+        space: i64,
+    ) -> Result<Result<(), i64>, StoreError> {
+        let u = u.clone();
+        self.db
+            .attempt(move |tx| {
+                Box::pin(async move {
+                    tx.query("SELECT 1 FROM devices WHERE device_id = ?1 FOR UPDATE", &[&u.device_id], |_| Ok(()))
+                        .await?;
+                    let used: i64 = tx
+                        .value(
+                            "SELECT CAST(COALESCE(SUM(length), 0) AS BIGINT) FROM uploads WHERE device_id = ?1 AND expires_at >= ?2",
+                            &[&u.device_id, &u.created_at],
+                        )
+                        .await?;
+                    if used.saturating_add(u.length) > space {
+                        return Ok(Err(used));
+                    }
+                    let inserted = tx
+                        .execute(
+                            "INSERT INTO uploads (upload_id, device_id, sha256, length, received, metadata, created_at, expires_at)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (upload_id) DO NOTHING",
+                            &[&u.upload_id, &u.device_id, &u.sha256, &u.length, &u.offset, &u.metadata, &u.created_at, &u.expires_at],
+                        )
+                        .await?;
+                    if inserted == 0 {
+                        return Err(StoreError::Conflict(format!("upload {}", u.upload_id)));
+                    }
+                    Ok(Ok(()))
+                })
+            })
+            .await
     }
 
     /// An unfinished upload.

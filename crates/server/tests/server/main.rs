@@ -2,6 +2,7 @@
 //! of contents. Every test runs against embedded SQLite and, when
 //! `OUTREACH_TEST_DATABASE_URL` is set (`make test` starts a throwaway server), PostgreSQL.
 
+mod audit_client;
 mod client;
 mod connection_limits;
 mod console_site;
@@ -17,9 +18,11 @@ mod pickup;
 mod reports;
 mod request_ids;
 mod security_headers;
+mod sign_in_limits;
 mod staff;
 mod store_races;
 mod support;
 mod sync;
 mod tls;
+mod totp;
 mod tus;

@@ -214,7 +214,12 @@ async fn a_console_session_ends_after_its_lifetime_on_the_injected_clock() {
     use outreach_server::api::console::SESSION_HOURS;
     for storage in Storage::all() {
         let clock = Clock::manual(chrono::Utc::now());
-        let server = TestServer::start_with_clock(storage, clock.clone()).await;
+        // Idle longer than the lifetime: only the lifetime ends it here.
+        let server = TestServer::start_with(storage, |s| {
+            s.clock = clock.clone();
+            s.console_idle = chrono::Duration::hours(SESSION_HOURS + 1);
+        })
+        .await;
         let boss = crate::client::Console::sign_in(&server, "boss", Role::Supervisor).await;
         assert_eq!(boss.get("/api/v1/console/devices").await.status(), 200);
         clock.advance(chrono::Duration::hours(SESSION_HOURS) - chrono::Duration::minutes(1));
@@ -225,6 +230,43 @@ async fn a_console_session_ends_after_its_lifetime_on_the_injected_clock() {
             r.status(),
             401,
             "{storage:?}: the session outlived its lifetime"
+        );
+        server.stop().await;
+    }
+}
+
+/// A console session ends after 30 minutes without use (issue 24), however young; each
+/// use moves the deadline, and the use is written at most once a minute.
+#[tokio::test]
+async fn issue_24_a_console_session_ends_after_thirty_idle_minutes() {
+    use crate::support::{Clock, TestServer};
+    for storage in Storage::all() {
+        let clock = Clock::manual(chrono::Utc::now());
+        let server = TestServer::start_with_clock(storage, clock.clone()).await;
+        let boss = crate::client::Console::sign_in(&server, "boss", Role::Supervisor).await;
+        let devices = || boss.get("/api/v1/console/devices");
+        for _ in 0..4 {
+            clock.advance(chrono::Duration::minutes(29));
+            assert_eq!(
+                devices().await.status(),
+                200,
+                "{storage:?}: used within 30 minutes"
+            );
+        }
+        let before = server.store.audit_log(1).await.expect("audit");
+        clock.advance(chrono::Duration::seconds(20));
+        assert_eq!(devices().await.status(), 200);
+        assert_eq!(devices().await.status(), 200);
+        assert_eq!(
+            server.store.audit_log(1).await.expect("audit"),
+            before,
+            "{storage:?}: reads, no audit"
+        );
+        clock.advance(chrono::Duration::minutes(30) + chrono::Duration::seconds(1));
+        assert_eq!(
+            devices().await.status(),
+            401,
+            "{storage:?}: 30 idle minutes after its last use, well within its lifetime"
         );
         server.stop().await;
     }

@@ -146,28 +146,28 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(storage: Storage) -> Self {
-        Self::start_with_clock(storage, Clock::system()).await
+        Self::start_with(storage, |_| {}).await
     }
 
     /// A server reading `clock`: a test moves a manual one instead of sleeping.
     pub async fn start_with_clock(storage: Storage, clock: Clock) -> Self {
+        Self::start_with(storage, |s| s.clock = clock).await
+    }
+
+    /// A server whose state `adjust` changed first (limits, settings, the clock).
+    pub async fn start_with(storage: Storage, adjust: impl FnOnce(&mut AppState)) -> Self {
         let target = storage.fresh_target().await;
         let store = target.open().await;
+        let mut state = AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS);
+        adjust(&mut state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("free port");
         let addr = listener.local_addr().expect("address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(outreach_server::serve(
-            listener,
-            AppState {
-                clock,
-                ..AppState::new(store.clone(), outreach_keys::KdfParams::FOR_TESTS)
-            },
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let task = tokio::spawn(outreach_server::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
         Self {
             addr,
             store,

@@ -330,3 +330,127 @@ async fn abandoned_uploads_expire() {
         server.stop().await;
     }
 }
+
+/// Creates an upload declaring `length` bytes; its status and Location (if created).
+async fn create_declared(tablet: &Tablet, length: u64, seed: u32) -> (u16, Option<String>) {
+    let sha = sha256_hex(&seed.to_be_bytes());
+    let r = tablet
+        .req(reqwest::Method::POST, "/api/v1/uploads")
+        .header("tus-resumable", "1.0.0")
+        .header("upload-length", length.to_string())
+        .header("upload-metadata", format!("sha256 {}", b64(sha.as_bytes())))
+        .send()
+        .await
+        .expect("answers");
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (r.status().as_u16(), location)
+}
+
+#[tokio::test]
+async fn issue_24_a_devices_unfinished_uploads_are_capped_in_total() {
+    const MIB: u64 = 1024 * 1024;
+    for storage in Storage::all() {
+        let server = TestServer::start(storage).await;
+        let boss = Console::sign_in(&server, "boss01", Role::Supervisor).await;
+        let tablet = Tablet::enrol(&server, &boss, "タブレット").await;
+        let other = Tablet::enrol(&server, &boss, "二台目").await;
+        let mut created = Vec::new();
+        let mut refused = 0;
+        for i in 0..300 {
+            match create_declared(&tablet, 8 * MIB, i).await {
+                (201, Some(at)) => created.push(at),
+                (507, None) => refused += 1,
+                other => panic!("{storage:?}: unexpected answer {other:?}"),
+            }
+        }
+        assert_eq!(
+            (created.len(), refused),
+            (64, 236),
+            "{storage:?}: 512 MiB of declared space, 8 MiB each, then 507"
+        );
+        let (status, _) = create_declared(&tablet, 8 * MIB, 999).await;
+        assert_eq!(status, 507);
+        let r = tablet
+            .req(reqwest::Method::POST, "/api/v1/uploads")
+            .header("tus-resumable", "1.0.0")
+            .header("upload-length", "10")
+            .header(
+                "upload-metadata",
+                format!("sha256 {}", b64(sha256_hex(b"x").as_bytes())),
+            )
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(
+            code(r).await,
+            (507, "upload_space_full".to_owned()),
+            "{storage:?}: a precise code"
+        );
+        for at in &created {
+            assert_eq!(
+                tablet.tus_offset(at).await,
+                Some(0),
+                "{storage:?}: existing uploads untouched"
+            );
+        }
+        assert_eq!(
+            create_declared(&other, 8 * MIB, 1).await.0,
+            201,
+            "{storage:?}: per device"
+        );
+        // A terminated upload frees its space; a finished one does too.
+        let gone = tablet
+            .req(reqwest::Method::DELETE, &created[0])
+            .header("tus-resumable", "1.0.0")
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(gone.status(), 204);
+        let (status, small) = create_declared(&tablet, 8 * MIB - 1_000_000, 5000).await;
+        assert_eq!(
+            status, 201,
+            "{storage:?}: the terminated upload's space is free again"
+        );
+        let bytes = photo(900_000, 3);
+        let path = tablet.tus_create(&bytes).await;
+        assert_eq!(tablet.tus_patch(&path, 0, &bytes, None).await.status(), 204);
+        assert_eq!(
+            create_declared(&tablet, 900_000, 5001).await.0,
+            201,
+            "{storage:?}: a finished upload frees its space"
+        );
+        assert!(small.is_some());
+        // An expired upload counts no more, before housekeeping deletes it.
+        let fresh = |id: &str, hours: i64| outreach_server::store::Upload {
+            upload_id: id.to_owned(),
+            device_id: other.credential.device_id.clone(),
+            sha256: sha256_hex(id.as_bytes()),
+            length: 500 * MIB as i64,
+            offset: 0,
+            metadata: String::new(),
+            created_at: outreach_server::store::timestamp(chrono::Utc::now()),
+            expires_at: outreach_server::store::timestamp(
+                chrono::Utc::now() + chrono::Duration::hours(hours),
+            ),
+        };
+        server
+            .store
+            .create_upload(&fresh("expired1", -1))
+            .await
+            .expect("stored");
+        assert_eq!(
+            server
+                .store
+                .create_upload_within(&fresh("fits", 24), 512 * MIB as i64)
+                .await
+                .expect("store"),
+            Ok(()),
+            "{storage:?}: the expired upload's 500 MiB are free"
+        );
+        server.stop().await;
+    }
+}

@@ -130,9 +130,13 @@ impl Db {
         T: Send + 'static,
         F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T> + Send + 'static,
     {
+        // The request's client address goes with the work to the thread that runs
+        // it, for the audit events it records.
+        let client = super::audit::current_client();
+        let scoped = unit(move |tx| Box::pin(super::audit::AUDIT_CLIENT.scope(client, work(tx))));
         match self {
-            Db::Sqlite(db) => db.write(work, keep).await,
-            Db::Postgres(db) => db.write(work, keep).await,
+            Db::Sqlite(db) => db.write(scoped, keep).await,
+            Db::Postgres(db) => db.write(scoped, keep).await,
         }
     }
 
@@ -148,6 +152,11 @@ impl Db {
             Db::Postgres(db) => db.read(work).await,
         }
     }
+}
+
+/// `work` typed as a unit of work (closure signatures are inferred from this bound).
+fn unit<T, F: for<'t, 'c> FnOnce(&'t mut Tx<'c>) -> Work<'t, T>>(work: F) -> F {
+    work
 }
 
 /// A row mapping for the one-statement calls.
