@@ -214,7 +214,7 @@ pub async fn create(
     };
     if let Err(used) = state
         .store
-        .create_upload_within(&upload, state.upload_space)
+        .create_upload(&upload, state.upload_space)
         .await?
     {
         // 507, not 413: this photo is not too large, the device's space is full for

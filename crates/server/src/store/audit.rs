@@ -2,7 +2,7 @@
 
 use outreach_protocol::console::AuditEvent;
 
-use super::db::{Tx, args};
+use super::db::{Tx, args, work};
 use super::{Store, StoreError};
 
 /// Who did something, for the audit trail.
@@ -82,11 +82,10 @@ impl Store {
     pub async fn audit(&self, event: &NewAudit) -> Result<(), StoreError> {
         let e = event.clone();
         self.db
-            .write(move |tx| {
-                Box::pin(
-                    async move { insert_audit(tx, &e.at, &e.actor, &e.action, &e.subject).await },
-                )
-            })
+            .write(work!(|tx| insert_audit(
+                tx, &e.at, &e.actor, &e.action, &e.subject
+            )
+            .await))
             .await
     }
 

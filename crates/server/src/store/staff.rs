@@ -1,7 +1,7 @@
 //! Staff accounts and their console sessions.
 
 use super::audit::{Actor, insert_audit};
-use super::db::{Arg, Row, Tx, args};
+use super::db::{Arg, Row, Tx, args, work};
 use super::{Store, StoreError};
 
 /// An office staff member's role.
@@ -139,8 +139,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let args = [staff_id, password_hash, key_wrap, now, keep].map(str::to_owned);
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     let [id, hash, wrap, now, keep] = &args;
                     tx.execute(
                         "DELETE FROM console_sessions WHERE staff_id = ?1 AND token_hash <> ?2",
@@ -157,8 +156,7 @@ impl Store {
                         insert_audit(tx, now, &Actor::Staff(id.clone()), "password_changed", id).await?;
                     }
                     Ok(n > 0)
-                })
-            })
+                }))
             .await
     }
 
@@ -172,8 +170,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let (id, by, now) = (staff_id.to_owned(), by.clone(), now.to_owned());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     let changed = tx
                         .execute(
                             "UPDATE staff SET disabled_at = ?2, updated_at = ?2 WHERE staff_id = ?1 AND disabled_at IS NULL",
@@ -186,8 +183,7 @@ impl Store {
                         insert_audit(tx, &now, &by, "staff_disabled", &id).await?;
                     }
                     staff_exists(tx, &id).await
-                })
-            })
+                }))
             .await
     }
 
@@ -202,8 +198,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let args = [token_hash, staff_id, now, expires_at].map(str::to_owned);
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     let [token, id, now, expires] = &args;
                     tx.execute("DELETE FROM console_sessions WHERE expires_at <= ?1", &[now])
                         .await?;
@@ -218,8 +213,7 @@ impl Store {
                         return Err(StoreError::Conflict("console session".into()));
                     }
                     Ok(())
-                })
-            })
+                }))
             .await
     }
 
@@ -282,8 +276,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let (id, now) = (staff_id.to_owned(), now.to_owned());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     let pending: bool = tx
                         .value("SELECT EXISTS (SELECT 1 FROM staff_totp WHERE staff_id = ?1 AND confirmed_at IS NULL)", &[&id])
                         .await?;
@@ -298,8 +291,7 @@ impl Store {
                         insert_audit(tx, &now, &Actor::Staff(id.clone()), "totp_enabled", &id).await?;
                     }
                     Ok(n > 0)
-                })
-            })
+                }))
             .await
     }
 
@@ -313,17 +305,15 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let (id, by, now) = (staff_id.to_owned(), by.clone(), now.to_owned());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    let n = tx
-                        .execute("DELETE FROM staff_totp WHERE staff_id = ?1", &[&id])
-                        .await?;
-                    if n > 0 {
-                        insert_audit(tx, &now, &by, "totp_removed", &id).await?;
-                    }
-                    Ok(n > 0)
-                })
-            })
+            .write(work!(|tx| {
+                let n = tx
+                    .execute("DELETE FROM staff_totp WHERE staff_id = ?1", &[&id])
+                    .await?;
+                if n > 0 {
+                    insert_audit(tx, &now, &by, "totp_removed", &id).await?;
+                }
+                Ok(n > 0)
+            }))
             .await
     }
 }

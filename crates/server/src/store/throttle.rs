@@ -2,7 +2,7 @@
 //! a fixed window per key, so a count survives a restart and every server process on
 //! the database shares it.
 
-use super::db::args;
+use super::db::{args, work};
 use super::{Store, StoreError, timestamp};
 
 /// At most `failures` failed checks under `key` in a window of `window` seconds.
@@ -28,8 +28,7 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Result<(), i64>, StoreError> {
         self.db
-            .attempt(move |tx| {
-                Box::pin(async move {
+            .attempt(work!(|tx| {
                     for l in &limits {
                         let start = timestamp(now - chrono::Duration::seconds(l.window));
                         let (failures, began): (i64, String) = tx
@@ -52,8 +51,7 @@ impl Store {
                         }
                     }
                     Ok(Ok(()))
-                })
-            })
+                }))
             .await
     }
 
@@ -65,8 +63,7 @@ impl Store {
         reset: Vec<String>,
     ) -> Result<(), StoreError> {
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
+            .write(work!(|tx| {
                     for key in &release {
                         tx.execute(
                             "UPDATE login_throttle SET failures = failures - 1 WHERE key = ?1 AND failures > 0",
@@ -79,8 +76,7 @@ impl Store {
                             .await?;
                     }
                     Ok(())
-                })
-            })
+                }))
             .await
     }
 

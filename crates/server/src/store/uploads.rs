@@ -2,7 +2,7 @@
 //! chunks go with their upload (`ON DELETE CASCADE`, on both databases).
 
 use super::audit::{Actor, insert_audit};
-use super::db::{Row, args};
+use super::db::{Row, args, work};
 use super::{Store, StoreError};
 
 /// A tus upload in progress.
@@ -53,27 +53,18 @@ impl Upload {
 }
 
 impl Store {
-    /// Starts a tus upload.
-    pub async fn create_upload(&self, u: &Upload) -> Result<(), StoreError> {
-        match self.create_upload_within(u, i64::MAX).await? {
-            Ok(()) => Ok(()),
-            Err(_) => Err(StoreError::Conflict("upload space".into())),
-        }
-    }
-
     /// Starts a tus upload if the device's unexpired unfinished uploads, this one
     /// included, declare at most `space` bytes; else declines with the bytes they
     /// already declare, and nothing changes. The device's row lock orders parallel
     /// creations (SQLite's one writer does alone).
-    pub async fn create_upload_within(
+    pub async fn create_upload(
         &self,
         u: &Upload,
         space: i64,
     ) -> Result<Result<(), i64>, StoreError> {
         let u = u.clone();
         self.db
-            .attempt(move |tx| {
-                Box::pin(async move {
+            .attempt(work!(|tx| {
                     tx.query("SELECT 1 FROM devices WHERE device_id = ?1 FOR UPDATE", &[&u.device_id], |_| Ok(()))
                         .await?;
                     let used: i64 = tx
@@ -96,8 +87,7 @@ impl Store {
                         return Err(StoreError::Conflict(format!("upload {}", u.upload_id)));
                     }
                     Ok(Ok(()))
-                })
-            })
+                }))
             .await
     }
 
@@ -122,42 +112,40 @@ impl Store {
     ) -> Result<Append, StoreError> {
         let id = upload_id.to_owned();
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    // The row lock serialises appends to one upload.
-                    let Some(received) = tx
-                        .query_opt(
-                            "SELECT received FROM uploads WHERE upload_id = ?1 FOR UPDATE",
-                            &[&id],
-                            |r| r.get::<i64>(0),
-                        )
-                        .await?
-                    else {
-                        return Ok(Append::Gone);
-                    };
-                    if received != offset {
-                        return Ok(Append::OffsetMismatch(received));
-                    }
-                    if bytes.is_empty() {
-                        // Nothing to store; a chunk row would only take the next one's place.
-                        return Ok(Append::Appended(received));
-                    }
-                    let end = offset.saturating_add(i64::try_from(bytes.len()).unwrap_or(i64::MAX));
-                    tx.execute(
-                        "INSERT INTO upload_chunks (upload_id, start, bytes) VALUES (?1, ?2, ?3)",
-                        &[&id, &offset, &bytes],
+            .write(work!(|tx| {
+                // The row lock serialises appends to one upload.
+                let Some(received) = tx
+                    .query_opt(
+                        "SELECT received FROM uploads WHERE upload_id = ?1 FOR UPDATE",
+                        &[&id],
+                        |r| r.get::<i64>(0),
                     )
-                    .await?;
-                    // Past the declared length, the CHECK constraint refuses and the
-                    // error undoes the chunk too.
-                    tx.execute(
-                        "UPDATE uploads SET received = ?2 WHERE upload_id = ?1",
-                        &[&id, &end],
-                    )
-                    .await?;
-                    Ok(Append::Appended(end))
-                })
-            })
+                    .await?
+                else {
+                    return Ok(Append::Gone);
+                };
+                if received != offset {
+                    return Ok(Append::OffsetMismatch(received));
+                }
+                if bytes.is_empty() {
+                    // Nothing to store; a chunk row would only take the next one's place.
+                    return Ok(Append::Appended(received));
+                }
+                let end = offset.saturating_add(i64::try_from(bytes.len()).unwrap_or(i64::MAX));
+                tx.execute(
+                    "INSERT INTO upload_chunks (upload_id, start, bytes) VALUES (?1, ?2, ?3)",
+                    &[&id, &offset, &bytes],
+                )
+                .await?;
+                // Past the declared length, the CHECK constraint refuses and the
+                // error undoes the chunk too.
+                tx.execute(
+                    "UPDATE uploads SET received = ?2 WHERE upload_id = ?1",
+                    &[&id, &end],
+                )
+                .await?;
+                Ok(Append::Appended(end))
+            }))
             .await
     }
 
@@ -165,21 +153,19 @@ impl Store {
     pub async fn upload_bytes(&self, upload_id: &str) -> Result<Vec<u8>, StoreError> {
         let id = upload_id.to_owned();
         self.db
-            .read(move |tx| {
-                Box::pin(async move {
-                    let mut out = Vec::new();
-                    tx.query(
-                        "SELECT bytes FROM upload_chunks WHERE upload_id = ?1 ORDER BY start",
-                        &[&id],
-                        |r| {
-                            out.extend_from_slice(&r.get::<Vec<u8>>(0)?);
-                            Ok(())
-                        },
-                    )
-                    .await?;
-                    Ok(out)
-                })
-            })
+            .read(work!(|tx| {
+                let mut out = Vec::new();
+                tx.query(
+                    "SELECT bytes FROM upload_chunks WHERE upload_id = ?1 ORDER BY start",
+                    &[&id],
+                    |r| {
+                        out.extend_from_slice(&r.get::<Vec<u8>>(0)?);
+                        Ok(())
+                    },
+                )
+                .await?;
+                Ok(out)
+            }))
             .await
     }
 
@@ -193,28 +179,26 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (u, now) = (upload.clone(), now.to_owned());
         self.db
-            .write(move |tx| {
-                Box::pin(async move {
-                    // Two requests finishing the same upload at once: the second finds it
-                    // gone and does nothing (the photo is stored and audited once).
-                    if tx
-                        .execute("DELETE FROM uploads WHERE upload_id = ?1", &[&u.upload_id])
-                        .await?
-                        == 0
-                    {
-                        return Ok(());
-                    }
-                    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
-                    tx.execute(
-                        "INSERT INTO photos (sha256, bytes, size, stored_at) VALUES (?1, ?2, ?3, ?4)
+            .write(work!(|tx| {
+                // Two requests finishing the same upload at once: the second finds it
+                // gone and does nothing (the photo is stored and audited once).
+                if tx
+                    .execute("DELETE FROM uploads WHERE upload_id = ?1", &[&u.upload_id])
+                    .await?
+                    == 0
+                {
+                    return Ok(());
+                }
+                let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+                tx.execute(
+                    "INSERT INTO photos (sha256, bytes, size, stored_at) VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT (sha256) DO NOTHING",
-                        &[&u.sha256, &bytes, &size, &now],
-                    )
-                    .await?;
-                    let device = Actor::Device(u.device_id.clone());
-                    insert_audit(tx, &now, &device, "photo_stored", &u.sha256).await
-                })
-            })
+                    &[&u.sha256, &bytes, &size, &now],
+                )
+                .await?;
+                let device = Actor::Device(u.device_id.clone());
+                insert_audit(tx, &now, &device, "photo_stored", &u.sha256).await
+            }))
             .await
     }
 

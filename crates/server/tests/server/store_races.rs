@@ -111,18 +111,22 @@ async fn appends_at_one_offset_store_one_chunk_and_tell_the_rest_the_new_offset(
             .expect("store")
             .expect("enrolled");
         store
-            .create_upload(&Upload {
-                upload_id: "up".into(),
-                device_id: "dev-0".into(),
-                sha256: "0".repeat(64),
-                length: 1000,
-                offset: 0,
-                metadata: String::new(),
-                created_at: "2026-12-01T01:00:00.000Z".into(),
-                expires_at: "2026-12-02T01:00:00.000Z".into(),
-            })
+            .create_upload(
+                &Upload {
+                    upload_id: "up".into(),
+                    device_id: "dev-0".into(),
+                    sha256: "0".repeat(64),
+                    length: 1000,
+                    offset: 0,
+                    metadata: String::new(),
+                    created_at: "2026-12-01T01:00:00.000Z".into(),
+                    expires_at: "2026-12-02T01:00:00.000Z".into(),
+                },
+                i64::MAX,
+            )
             .await
-            .expect("upload");
+            .expect("upload")
+            .expect("room");
         let outcomes = race(&store, |s, i| async move {
             s.append_upload("up", 0, vec![u8::try_from(i).unwrap_or(0); 10])
                 .await

@@ -332,16 +332,21 @@ async fn abandoned_uploads_expire() {
 }
 
 /// Creates an upload declaring `length` bytes; its status and Location (if created).
-async fn create_declared(tablet: &Tablet, length: u64, seed: u32) -> (u16, Option<String>) {
+/// Asks to create an upload of `length` bytes for a photo named by `seed`.
+async fn post_declared(tablet: &Tablet, length: u64, seed: u32) -> reqwest::Response {
     let sha = sha256_hex(&seed.to_be_bytes());
-    let r = tablet
+    tablet
         .req(reqwest::Method::POST, "/api/v1/uploads")
         .header("tus-resumable", "1.0.0")
         .header("upload-length", length.to_string())
         .header("upload-metadata", format!("sha256 {}", b64(sha.as_bytes())))
         .send()
         .await
-        .expect("answers");
+        .expect("answers")
+}
+
+async fn create_declared(tablet: &Tablet, length: u64, seed: u32) -> (u16, Option<String>) {
+    let r = post_declared(tablet, length, seed).await;
     let location = r
         .headers()
         .get("location")
@@ -374,17 +379,7 @@ async fn issue_24_a_devices_unfinished_uploads_are_capped_in_total() {
         );
         let (status, _) = create_declared(&tablet, 8 * MIB, 999).await;
         assert_eq!(status, 507);
-        let r = tablet
-            .req(reqwest::Method::POST, "/api/v1/uploads")
-            .header("tus-resumable", "1.0.0")
-            .header("upload-length", "10")
-            .header(
-                "upload-metadata",
-                format!("sha256 {}", b64(sha256_hex(b"x").as_bytes())),
-            )
-            .send()
-            .await
-            .expect("answers");
+        let r = post_declared(&tablet, 10, 1000).await;
         assert_eq!(
             code(r).await,
             (507, "upload_space_full".to_owned()),
@@ -439,13 +434,14 @@ async fn issue_24_a_devices_unfinished_uploads_are_capped_in_total() {
         };
         server
             .store
-            .create_upload(&fresh("expired1", -1))
+            .create_upload(&fresh("expired1", -1), i64::MAX)
             .await
-            .expect("stored");
+            .expect("store")
+            .expect("room");
         assert_eq!(
             server
                 .store
-                .create_upload_within(&fresh("fits", 24), 512 * MIB as i64)
+                .create_upload(&fresh("fits", 24), 512 * MIB as i64)
                 .await
                 .expect("store"),
             Ok(()),
