@@ -27,7 +27,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
 use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum_server::accept::DefaultAcceptor;
 use http::connections::{Gate, GatedAcceptor, Limits};
@@ -132,7 +131,6 @@ pub fn app(state: AppState) -> Router {
         .then(|| HeaderValue::from_static(HSTS));
     let console = state.console_dir.clone().map(console_site);
     let trusted = state.trusted_proxies.clone();
-    let span_trusted = trusted.clone();
     let mut router = Router::new().nest(API_PREFIX, api);
     if let Some(site) = console {
         router = router.merge(site);
@@ -146,15 +144,15 @@ pub fn app(state: AppState) -> Router {
                     http::request_id::drop_unacceptable,
                 ))
                 .layer(SetRequestIdLayer::new(http::request_id::HEADER, MakeRequestUuid))
+                // The client address, found once, for the log span, handlers and the audit.
+                .layer(axum::middleware::from_fn_with_state(trusted, http::client::remember))
                 // Only method, path, request id and client address are logged: never a
                 // query string, body or header value, which could carry personal data.
-                .layer(TraceLayer::new_for_http().make_span_with(move |req: &Request<_>| {
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                     let id = req.headers().get(&http::request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-                    let client = http::client::of(req.headers(), peer, &span_trusted).map_or_else(|| "-".to_owned(), |c| c.to_string());
+                    let client = req.extensions().get::<http::client::ClientAddr>().and_then(|c| c.0).map_or_else(|| "-".to_owned(), |c| c.to_string());
                     tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, client = %client)
                 }))
-                .layer(axum::middleware::from_fn_with_state(trusted, http::client::remember))
                 .layer(PropagateRequestIdLayer::new(http::request_id::HEADER))
                 .layer(SetResponseHeaderLayer::overriding(
                     HeaderName::from_static(API_VERSION_HEADER),

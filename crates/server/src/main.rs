@@ -37,12 +37,8 @@ enum Command {
     },
     /// Write a daily, monthly or completion report (xlsx, CSV with BOM, or PDF).
     Report {
-        /// Folder of the embedded database.
-        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
-        data: PathBuf,
-        /// PostgreSQL instead of embedded SQLite.
-        #[arg(long, env = "OUTREACH_DATABASE_URL")]
-        database_url: Option<String>,
+        #[command(flatten)]
+        db: Database,
         /// daily (--date), monthly (--month) or completion (--from, --to).
         #[arg(long, value_parser = ["daily", "monthly", "completion"])]
         kind: String,
@@ -72,12 +68,8 @@ enum Command {
     },
     /// Start the server (HTTPS by default, with its own certificate and SPKI pin).
     Serve {
-        /// Folder for the embedded database and the server's files.
-        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
-        data: PathBuf,
-        /// PostgreSQL instead of embedded SQLite, e.g. postgres://outreach@localhost/outreach.
-        #[arg(long, env = "OUTREACH_DATABASE_URL")]
-        database_url: Option<String>,
+        #[command(flatten)]
+        db: Database,
         /// Address to listen on. Loopback by default: opening the server to the
         /// network is a decision the operator makes explicitly.
         #[arg(long, env = "OUTREACH_LISTEN", default_value = "127.0.0.1:8620")]
@@ -123,17 +115,33 @@ enum Command {
     },
 }
 
+/// Where the office's data is: every command that opens the database takes these.
+#[derive(clap::Args)]
+struct Database {
+    /// Folder for the embedded database and the server's files (its certificate, the
+    /// office recovery key).
+    #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
+    data: PathBuf,
+    /// PostgreSQL instead of embedded SQLite, e.g. postgres://outreach@localhost/outreach.
+    #[arg(long, env = "OUTREACH_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl Database {
+    async fn open(&self) -> anyhow::Result<std::sync::Arc<store::Store>> {
+        store::open(&self.data, self.database_url.as_deref())
+            .await
+            .context("opening the database")
+    }
+}
+
 #[derive(Subcommand)]
 enum RecoveryKeyCommand {
     /// Unwrap the passphrase-kept office recovery key into a key file for
     /// `outreach vault recover --office-key FILE`.
     Export {
-        /// Folder of the embedded database.
-        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
-        data: PathBuf,
-        /// PostgreSQL instead of embedded SQLite.
-        #[arg(long, env = "OUTREACH_DATABASE_URL")]
-        database_url: Option<String>,
+        #[command(flatten)]
+        db: Database,
         /// Read the passphrase from the first line of standard input.
         #[arg(long, required = true)]
         passphrase_stdin: bool,
@@ -147,12 +155,8 @@ enum RecoveryKeyCommand {
 enum DeviceCommand {
     /// Make a one-time enrolment code for a tablet and print what its QR code carries.
     Enrol {
-        /// Folder of the embedded database (and of the server's own certificate).
-        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
-        data: PathBuf,
-        /// PostgreSQL instead of embedded SQLite.
-        #[arg(long, env = "OUTREACH_DATABASE_URL")]
-        database_url: Option<String>,
+        #[command(flatten)]
+        db: Database,
         /// The tablet's name.
         #[arg(long)]
         name: String,
@@ -184,12 +188,8 @@ enum StaffCommand {
     /// Add a staff account: a login for the console and a key pair whose private key
     /// is wrapped under the same password for the tablets.
     Add {
-        /// Folder of the embedded database.
-        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
-        data: PathBuf,
-        /// PostgreSQL instead of embedded SQLite.
-        #[arg(long, env = "OUTREACH_DATABASE_URL")]
-        database_url: Option<String>,
+        #[command(flatten)]
+        db: Database,
         /// Per-person login ID.
         #[arg(long)]
         id: String,
@@ -210,12 +210,8 @@ enum StaffCommand {
     /// Turn off a staff member's TOTP second factor (a supervisor who lost their
     /// authenticator); audited. They can turn it on again in the console.
     ResetTotp {
-        /// Folder of the embedded database.
-        #[arg(long, env = "OUTREACH_DATA", default_value = "outreach-data")]
-        data: PathBuf,
-        /// PostgreSQL instead of embedded SQLite.
-        #[arg(long, env = "OUTREACH_DATABASE_URL")]
-        database_url: Option<String>,
+        #[command(flatten)]
+        db: Database,
         /// The staff ID.
         #[arg(long)]
         id: String,
@@ -229,8 +225,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Staff {
             command:
                 StaffCommand::Add {
-                    data,
-                    database_url,
+                    db,
                     id,
                     name,
                     role,
@@ -253,10 +248,9 @@ async fn main() -> anyhow::Result<()> {
                 kdf,
                 chrono::Utc::now(),
             )?;
-            let store = store::open(&data, database_url.as_deref())
-                .await
-                .context("opening the database")?;
-            set_up_recovery_key(&store, &data, recovery_passphrase_file.as_deref(), false).await?;
+            let store = db.open().await?;
+            set_up_recovery_key(&store, &db.data, recovery_passphrase_file.as_deref(), false)
+                .await?;
             store
                 .insert_staff(&account)
                 .await
@@ -265,16 +259,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Staff {
-            command:
-                StaffCommand::ResetTotp {
-                    data,
-                    database_url,
-                    id,
-                },
+            command: StaffCommand::ResetTotp { db, id },
         } => {
-            let store = store::open(&data, database_url.as_deref())
-                .await
-                .context("opening the database")?;
+            let store = db.open().await?;
             let now = store::timestamp(chrono::Utc::now());
             if store.delete_totp(&id, &store::Actor::System, &now).await? {
                 println!("turned off the second factor of {id}");
@@ -286,8 +273,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Device {
             command:
                 DeviceCommand::Enrol {
-                    data,
-                    database_url,
+                    db,
                     name,
                     server_url,
                     tls_cert,
@@ -299,12 +285,10 @@ async fn main() -> anyhow::Result<()> {
             let spki_pin = if plain_http {
                 None
             } else {
-                let cert = tls_cert.unwrap_or_else(|| data.join("tls").join("cert.pem"));
+                let cert = tls_cert.unwrap_or_else(|| db.data.join("tls").join("cert.pem"));
                 Some(pin_of_certificate(&cert)?)
             };
-            let store = store::open(&data, database_url.as_deref())
-                .await
-                .context("opening the database")?;
+            let store = db.open().await?;
             let mut state = AppState::new(store, outreach_keys::KdfParams::FOR_TESTS);
             state.spki_pin = spki_pin;
             let issued = outreach_server::api::console::make_enrolment(
@@ -329,15 +313,13 @@ async fn main() -> anyhow::Result<()> {
         Command::RecoveryKey {
             command:
                 RecoveryKeyCommand::Export {
-                    data,
-                    database_url,
+                    db,
                     passphrase_stdin: _,
                     out,
                 },
-        } => export_recovery_key(&data, database_url.as_deref(), &out).await,
+        } => export_recovery_key(&db, &out).await,
         Command::Report {
-            data,
-            database_url,
+            db,
             kind,
             date,
             month,
@@ -357,9 +339,7 @@ async fn main() -> anyhow::Result<()> {
                 ),
             }?;
             let format = Format::parse(&format).context("format is xlsx, csv or pdf")?;
-            let store = store::open(&data, database_url.as_deref())
-                .await
-                .context("opening the database")?;
+            let store = db.open().await?;
             let started = std::time::Instant::now();
             let now = store::timestamp(chrono::Utc::now());
             let mut inputs = reports::load(&store, &period)
@@ -391,8 +371,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve {
-            data,
-            database_url,
+            db,
             listen,
             log_json,
             plain_http,
@@ -412,8 +391,7 @@ async fn main() -> anyhow::Result<()> {
                 hostnames: tls_hostname,
             });
             serve(ServeOptions {
-                data,
-                database_url,
+                db,
                 listen,
                 tls,
                 recovery_passphrase_file,
@@ -452,19 +430,13 @@ async fn set_up_recovery_key(
     Ok(())
 }
 
-async fn export_recovery_key(
-    data: &Path,
-    database_url: Option<&str>,
-    out: &Path,
-) -> anyhow::Result<()> {
+async fn export_recovery_key(db: &Database, out: &Path) -> anyhow::Result<()> {
     let mut line = zeroize::Zeroizing::new(String::new());
     std::io::stdin()
         .read_line(&mut line)
         .context("reading the passphrase")?;
     let passphrase = recovery::first_line(&line);
-    let store = store::open(data, database_url)
-        .await
-        .context("opening the database")?;
+    let store = db.open().await?;
     let key = match recovery::unwrap_private_key(&store, passphrase).await {
         Ok(key) => key,
         Err(RecoveryError::WrongPassphrase) => {
@@ -499,8 +471,7 @@ fn init_logging(json: bool) {
 }
 
 struct ServeOptions {
-    data: PathBuf,
-    database_url: Option<String>,
+    db: Database,
     listen: SocketAddr,
     /// `None`: plain HTTP (--plain-http).
     tls: Option<TlsOptions>,
@@ -513,8 +484,7 @@ struct ServeOptions {
 
 async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let ServeOptions {
-        data,
-        database_url,
+        db,
         listen,
         tls,
         recovery_passphrase_file,
@@ -523,9 +493,8 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         upload_space_mib,
         console_idle_minutes,
     } = options;
-    let store = store::open(&data, database_url.as_deref())
-        .await
-        .context("opening the database")?;
+    let store = db.open().await?;
+    let data = db.data;
     store
         .init_meta("first_started_at", &chrono::Utc::now().to_rfc3339())
         .await

@@ -38,8 +38,8 @@ impl Default for SignInLimits {
 #[derive(Debug)]
 #[must_use = "a check that passes gives its reservation back"]
 pub struct Reserved {
-    id_key: String,
-    others: Vec<String>,
+    /// The keys reserved under, the staff ID's first.
+    keys: Vec<String>,
 }
 
 /// Reserves a failure for a check of `staff_id`'s password or code from `client`.
@@ -52,33 +52,23 @@ pub async fn reserve(
     client: Option<IpAddr>,
 ) -> Result<Reserved, AppError> {
     let l = state.sign_in_limits;
-    let mut limits = vec![Limit {
-        key: format!("id:{staff_id}"),
-        failures: l.per_id,
-        window: l.window,
-    }];
-    if let Some(ip) = client {
-        limits.push(Limit {
-            key: format!("ip:{ip}"),
-            failures: l.per_address,
+    let address = client.map(|ip| (format!("ip:{ip}"), l.per_address));
+    let limits: Vec<Limit> = std::iter::once((format!("id:{staff_id}"), l.per_id))
+        .chain(address)
+        .chain([("all".to_owned(), l.overall)])
+        .map(|(key, failures)| Limit {
+            key,
+            failures,
             window: l.window,
-        });
-    }
-    limits.push(Limit {
-        key: "all".into(),
-        failures: l.overall,
-        window: l.window,
-    });
-    let keys: Vec<String> = limits.iter().map(|l| l.key.clone()).collect();
+        })
+        .collect();
+    let keys = limits.iter().map(|l| l.key.clone()).collect();
     match state
         .store
         .reserve_failure(limits, state.clock.now())
         .await?
     {
-        Ok(()) => Ok(Reserved {
-            id_key: keys[0].clone(),
-            others: keys[1..].to_vec(),
-        }),
+        Ok(()) => Ok(Reserved { keys }),
         Err(wait) => {
             tracing::warn!(wait, "sign-in attempts at their limit");
             Err(AppError::TooManyAttempts(u64::try_from(wait).unwrap_or(1)))
@@ -89,18 +79,15 @@ pub async fn reserve(
 impl Reserved {
     /// The check passed and the person is in: the staff ID's count starts again.
     pub async fn succeeded(self, state: &AppState) -> Result<(), AppError> {
-        Ok(state
-            .store
-            .release_failure(self.others, vec![self.id_key])
-            .await?)
+        let mut others = self.keys;
+        let id = others.remove(0);
+        Ok(state.store.release_failure(others, vec![id]).await?)
     }
 
     /// The check passed but is not a sign-in yet (the TOTP code is still to come):
     /// the reservation is given back, the count stays.
     pub async fn passed(self, state: &AppState) -> Result<(), AppError> {
-        let mut keys = self.others;
-        keys.push(self.id_key);
-        Ok(state.store.release_failure(keys, Vec::new()).await?)
+        Ok(state.store.release_failure(self.keys, Vec::new()).await?)
     }
 
     /// The check failed: the reservation stands as the failure.

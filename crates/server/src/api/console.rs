@@ -103,6 +103,7 @@ pub async fn login(
     // The second factor, where the account has one: a right password without a code
     // is not a failure (the code is asked for), a wrong or reused code is.
     let totp = state.store.totp(&account.staff_id).await?;
+    let second_factor = matches!(totp, Some((_, true)));
     if let Some((secret, true)) = &totp {
         let Some(code) = req.totp_code.as_deref() else {
             reserved.passed(&state).await?;
@@ -114,7 +115,6 @@ pub async fn login(
             return Err(AppError::Unauthorized("totp_failed"));
         }
     }
-    let totp = matches!(totp, Some((_, true)));
     reserved.succeeded(&state).await?;
     let token = new_secret()?;
     let now = state.clock.now();
@@ -140,7 +140,18 @@ pub async fn login(
         session_cookie(&token, SESSION_HOURS * 3600)?,
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok((h, Json(user(&account, totp))).into_response())
+    Ok((h, Json(user(&account, second_factor))).into_response())
+}
+
+/// `text` as an SVG QR code at least `size` pixels square (error correction M, which
+/// a tablet or phone camera reads off a screen).
+fn qr_svg(text: &str, size: u32) -> Result<String, AppError> {
+    let qr = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+    Ok(qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(size, size)
+        .build())
 }
 
 /// The signed-in staff member.
@@ -203,12 +214,7 @@ pub async fn totp_begin(
         ));
     }
     let uri = crate::totp::uri(&secret, id)?;
-    let qr = qrcode::QrCode::with_error_correction_level(uri.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
-    let qr_svg = qr
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(240, 240)
-        .build();
+    let qr_svg = qr_svg(&uri, 240)?;
     Ok((
         StatusCode::CREATED,
         Json(TotpSetup {
@@ -399,12 +405,7 @@ pub async fn make_enrolment(
         expires_at,
     };
     let text = serde_json::to_string(&enrolment).map_err(|e| AppError::Internal(e.to_string()))?;
-    let qr = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
-    let qr_svg = qr
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(320, 320)
-        .build();
+    let qr_svg = qr_svg(&text, 320)?;
     Ok(EnrolmentIssued {
         enrolment,
         text,
