@@ -116,7 +116,9 @@ async fn seed(store: &Store, day: &str) -> anyhow::Result<()> {
             created_at: now.clone(),
             expires_at: "2999-01-01T00:00:00.000Z".into(),
         };
-        store.create_upload(&upload).await?;
+        if let Err(used) = store.create_upload(&upload, i64::MAX).await? {
+            bail!("no upload space ({used} bytes declared)");
+        }
         store.complete_upload(&upload, bytes, &now).await?;
         photos.push(PhotoRef {
             role: role.into(),
