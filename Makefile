@@ -59,7 +59,7 @@ build: ui
 
 bindings: ui
 	UPDATE_BINDINGS=1 cargo test -p outreach-app --lib -- ipc::tests --quiet
-	UPDATE_BINDINGS=1 cargo test -p outreach-protocol --lib -- console::tests --quiet
+	UPDATE_BINDINGS=1 cargo test -p outreach-protocol --lib -- bindings::tests --quiet
 
 # Benchmarks' own tools, not needed by `make test`: libvips (vips, vipsthumbnail) for
 # bench/photo.sh, and cmake and nasm, which its release build of libjpeg-turbo needs

@@ -11,6 +11,7 @@ fn main() {
             "lock_session",
             "take_unsaved",
             "enrol",
+            "reenrol",
             "decode_qr",
             "sync_status",
             "sync_now",

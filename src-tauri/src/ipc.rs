@@ -83,6 +83,36 @@ impl std::fmt::Debug for EnrolRequest {
     }
 }
 
+/// Enrolling this tablet again (its credential expired or was refused, the office
+/// server was re-keyed or moved): the new QR code's text. Everything in the vault is
+/// kept. Its `Debug` hides the code.
+#[derive(Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ReenrolRequest {
+    /// The enrolment QR code's JSON text, as pasted or scanned; never logged.
+    pub code_text: String,
+}
+
+impl std::fmt::Debug for ReenrolRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReenrolRequest")
+            .field("code_text", &"…")
+            .finish()
+    }
+}
+
+/// The tablet is enrolled again.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Reenrolled {
+    /// The office server it syncs with now.
+    pub server_url: String,
+    /// Until when the new credential works, in 和暦 and 西暦, Japan time.
+    pub expires_display: String,
+    /// Record versions waiting to go to the office, which the next sync sends.
+    pub waiting: u32,
+}
+
 /// What background sync is doing; the sync panel says it in Japanese.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -108,6 +138,9 @@ pub enum SyncPhase {
     Retrying,
     /// The office no longer accepts this tablet's credential: enrol again.
     CredentialRejected,
+    /// The credential expired (the tablet was away from the office too long to renew
+    /// it): enrol again; nothing on the tablet is lost.
+    CredentialExpired,
     /// The office revoked this tablet; its staff keys were destroyed.
     Revoked,
 }
@@ -168,6 +201,12 @@ pub struct SyncStatus {
     pub last_success_display: Option<String>,
     /// Seconds until the next attempt starts by itself, when one is scheduled.
     pub next_attempt_seconds: Option<u32>,
+    /// Whole days the device credential has left (renewed by itself on any sync past
+    /// half its life); `null` while nobody is signed in or the tablet is not enrolled.
+    pub credential_days_left: Option<i32>,
+    /// True when expiry is near (14 days or less) or past: the status area tells a
+    /// supervisor to connect to the office, or to enrol the tablet again.
+    pub credential_warning: bool,
 }
 
 /// A successful sign-in.
@@ -528,6 +567,8 @@ pub fn typescript_bindings() -> String {
         TripsToday::decl(&cfg),
         VersionView::decl(&cfg),
         EnrolRequest::decl(&cfg),
+        ReenrolRequest::decl(&cfg),
+        Reenrolled::decl(&cfg),
         IpcError::decl(&cfg),
         OutboxCounts::decl(&cfg),
         OutboxFailure::decl(&cfg),

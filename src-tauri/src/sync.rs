@@ -13,6 +13,7 @@ use outreach_protocol::sync::RetentionSetting;
 use outreach_sync::Reachability;
 use outreach_sync::api::ApiError;
 use outreach_sync::engine::{Progress, SyncError, VaultAccess, sync_once};
+use outreach_sync::renew::{WARN_DAYS, renew_if_due};
 use outreach_sync::schedule::retry_delay;
 use outreach_vault::outbox::{self, Enrolment, Overview};
 use outreach_vault::records::Retention;
@@ -60,12 +61,23 @@ impl SyncControl {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The tablet was enrolled again: sync starts over at once with the new credential.
+    pub fn reenrolled(&self) {
+        self.set_phase(SyncPhase::Probing);
+        self.wake();
+    }
+
     fn set_phase(&self, phase: SyncPhase) {
         self.shared().phase = phase;
     }
 
-    /// What the panel shows, with the vault's outbox when someone is signed in.
-    pub fn status(&self, overview: Option<Overview>) -> SyncStatus {
+    /// What the panel shows, with the vault's outbox and the days the credential has
+    /// left when someone is signed in.
+    pub fn status(
+        &self,
+        overview: Option<Overview>,
+        credential_days_left: Option<i64>,
+    ) -> SyncStatus {
         let shared = self.shared();
         let progress = shared.progress.clone().unwrap_or_default();
         let confirmed = overview
@@ -108,6 +120,9 @@ impl SyncControl {
                 .unwrap_or_default(),
             last_success_at: last_success.map(|t| t.to_rfc3339()),
             last_success_display: last_success.map(japan_time),
+            credential_days_left: credential_days_left
+                .map(|d| i32::try_from(d).unwrap_or(if d < 0 { i32::MIN } else { i32::MAX })),
+            credential_warning: credential_days_left.is_some_and(|d| d <= WARN_DAYS),
             next_attempt_seconds: shared.next_attempt.map(|at| {
                 let left = at.saturating_duration_since(Instant::now());
                 u32::try_from(left.as_secs_f64().ceil() as u64).unwrap_or(u32::MAX)
@@ -218,6 +233,20 @@ impl Worker {
                 return self.failed(ApiError::Unreachable(why).into(), session, control);
             }
         }
+        // Renewal failing (the office busy, the answer lost) never stops the run: the
+        // credential in use stays valid, and the next run renews again.
+        let enrolment = match renew_if_due(&session.0, &link.sync, enrolment.clone(), Utc::now())
+            .await
+        {
+            Ok(renewed) => renewed,
+            Err(e @ SyncError::Api(ApiError::Revoked | ApiError::NotEnrolled(_))) => {
+                return self.failed(e, session, control);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "renewing the device credential failed; trying again at the next run");
+                enrolment
+            }
+        };
         match self.sync(session, &link, &enrolment, control).await {
             Ok(waiting) => {
                 self.failures = 0;
@@ -313,7 +342,11 @@ impl Worker {
             }
             SyncError::Api(ApiError::NotEnrolled(code)) => {
                 tracing::warn!(code, "the office refused this tablet's credential");
-                control.set_phase(SyncPhase::CredentialRejected);
+                control.set_phase(if code == "credential_expired" {
+                    SyncPhase::CredentialExpired
+                } else {
+                    SyncPhase::CredentialRejected
+                });
                 STUCK_POLL
             }
             other => {
@@ -402,7 +435,7 @@ mod tests {
             last_sent_at: Some("2026-11-26T02:00:00+00:00".into()),
             ..Overview::default()
         };
-        let status = control.status(Some(overview));
+        let status = control.status(Some(overview), Some(120));
         assert_eq!(
             status.last_success_at.as_deref(),
             Some("2026-11-26T02:00:00+00:00"),

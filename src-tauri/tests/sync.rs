@@ -56,7 +56,7 @@ async fn until(
             .expect("lock")
             .as_ref()
             .map(|v| outbox::overview(v.conn()).expect("overview"));
-        if done(&control.status(overview)) {
+        if done(&control.status(overview, None)) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -100,7 +100,10 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
             .expect("code");
     let client =
         outreach_sync::enrol::client(&url, Some(&pin), Duration::from_secs(10)).expect("client");
-    let credential = client.enrol(&issued.enrolment.code).await.expect("enrol");
+    let credential = client
+        .enrol(&issued.enrolment.code, None, None)
+        .await
+        .expect("enrol");
     let roster = outreach_sync::enrol::roster_entries(
         client.roster(&credential.credential).await.expect("roster"),
     )
@@ -117,6 +120,7 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
         device_id: credential.device_id.clone(),
         credential: credential.credential.clone(),
         expires_at: credential.expires_at.clone(),
+        renew_after: Some(credential.renew_after.clone()),
     };
     vault
         .write(|tx, _| outbox::set_enrolment(tx, Some(&enrolment)))
@@ -166,7 +170,7 @@ async fn sync_runs_by_itself_and_a_revoked_tablet_destroys_its_staff_keys() {
         () = run(&session, &office, &control) => unreachable!("background sync never ends"),
         () = async {
             until(&session, &control, |s| s.outbox.as_ref().is_some_and(|o| o.sent == 3 && o.queued == 0)).await;
-            let status = control.status(None);
+            let status = control.status(None, None);
             assert!(status.last_success_display.is_some(), "the panel shows when it last succeeded");
             assert_eq!(office.current().map(|l| l.server_url), Some(url.clone()), "the status bar learns the server from the vault");
             // The refresh after the run stores the office's trips and rules.

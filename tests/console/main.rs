@@ -80,6 +80,7 @@ async fn seed(store: &Store, day: &str) -> anyhow::Result<()> {
                 device_id: "tablet-1".into(),
                 credential_hash: "f".repeat(64),
                 credential_expires_at: "2999-01-01T00:00:00.000Z".into(),
+                ..NewDevice::default()
             },
             &now,
         )

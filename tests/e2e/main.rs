@@ -5,6 +5,7 @@
 
 mod capture;
 mod enrol_sync;
+mod reenrol;
 mod signin;
 mod slow_sync;
 mod startup;

@@ -324,6 +324,8 @@ pub struct OfficeServer {
     process: Option<Guard>,
     data: tempfile::TempDir,
     port: u16,
+    /// More `serve` arguments (settings a test needs).
+    extra: Vec<String>,
     /// `https://127.0.0.1:PORT`.
     pub url: String,
     /// The SPKI pin it printed at start (`sha256/…`).
@@ -333,12 +335,18 @@ pub struct OfficeServer {
 impl OfficeServer {
     /// Starts the server and waits until it prints its pin.
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts the server with more `serve` arguments (e.g. `--credential-days 10`).
+    pub async fn start_with(extra: &[&str]) -> anyhow::Result<Self> {
         let data = tempfile::tempdir()?;
         let port = free_port()?;
         let mut server = Self {
             process: None,
             data,
             port,
+            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
             url: format!("https://127.0.0.1:{port}"),
             pin: String::new(),
         };
@@ -352,6 +360,7 @@ impl OfficeServer {
             .args(["serve", "--data"])
             .arg(self.data.path())
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .args(&self.extra)
             .env("OUTREACH_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -392,6 +401,19 @@ impl OfficeServer {
                 self.pin
             );
         }
+        Ok(())
+    }
+
+    /// Replaces the server's TLS key (a re-keyed server: a new pin, the same data and
+    /// port); tablets pinned to the old key will not talk to it.
+    pub async fn rekey(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        std::fs::remove_dir_all(self.data.path().join("tls")).context("removing the TLS key")?;
+        let pin = self.spawn().await?;
+        if pin == self.pin {
+            bail!("the server kept its pin after its key was removed");
+        }
+        self.pin = pin;
         Ok(())
     }
 

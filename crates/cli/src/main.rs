@@ -32,10 +32,13 @@ enum Command {
         #[command(subcommand)]
         command: PhotoCommand,
     },
-    /// Benchmarks (run them from bench/ with a release build).
     /// A headless tablet: enrol, sign in, capture synthetic records, sync, and print a
     /// JSON summary.
     Sim(sim::SimArgs),
+    /// Enrol a tablet's vault with a code from the office: a new vault from the
+    /// office's roster, or an existing one again (its records and drafts kept).
+    Enrol(sim::EnrolArgs),
+    /// Benchmarks (run them from bench/ with a release build).
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -118,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         } => std::process::exit(photo::check(args)?),
         Command::Vault { command } => vault::run(command)?,
         Command::Sim(args) => sim::run(args).await?,
+        Command::Enrol(args) => sim::enrol(args).await?,
         Command::Bench {
             command:
                 BenchCommand::Vault {

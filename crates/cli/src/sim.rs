@@ -1,7 +1,8 @@
-//! `outreach sim`: a headless tablet. It enrols (or uses the enrolment its vault
-//! holds), signs in, captures synthetic records with photos through the same vault
-//! calls the app makes, finalizes them and syncs with the same engine, then prints a
-//! JSON summary. Used by tests, benchmarks and `make run`.
+//! `outreach sim` and `outreach enrol`: a headless tablet. It enrols (or uses the
+//! enrolment its vault holds; `enrol` enrols a vault again), signs in, captures
+//! synthetic records with photos through the same vault calls the app makes, finalizes
+//! them and syncs with the same engine, then prints a JSON summary. Used by tests,
+//! benchmarks and `make run`.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -42,6 +43,60 @@ pub struct SimArgs {
     no_sync: bool,
 }
 
+/// Arguments of `outreach enrol`.
+#[derive(Debug, clap::Args)]
+pub struct EnrolArgs {
+    /// The tablet's vault file: enrolled again when it exists (everything in it is
+    /// kept), made from the office's roster when it does not.
+    #[arg(long)]
+    db: PathBuf,
+    /// The enrolment code: the QR code's JSON text from the console or
+    /// `outreach-server device enrol --json`.
+    #[arg(long)]
+    code: String,
+    /// Who signs in (a new vault is opened for them; an existing one needs them to).
+    #[arg(long)]
+    staff_id: String,
+    /// Read the password from the first line of standard input.
+    #[arg(long, required = true)]
+    password_stdin: bool,
+}
+
+/// Enrols a vault, new or existing, and prints the device's ID and credential expiry
+/// as JSON.
+pub async fn enrol(args: EnrolArgs) -> anyhow::Result<()> {
+    let password = crate::vault::read_password()?;
+    let code = enrol::parse_code(&args.code)?;
+    let again = args.db.exists();
+    let enrolment = if again {
+        let vault = Vault::sign_in(
+            &args.db,
+            &args.staff_id,
+            &password,
+            chrono::Utc::now(),
+            Policy::default(),
+        )
+        .with_context(|| format!("signing in to {}", args.db.display()))?;
+        enrol::enrol_vault(&code, &Mutex::new(vault))
+            .await
+            .context("enrolling the tablet again")?
+    } else {
+        let vault = enrol::enrol_new_tablet(&code, &args.db, &args.staff_id, &password)
+            .await
+            .context("enrolling a new tablet")?;
+        outbox::enrolment(vault.conn())?.context("the vault lost its enrolment")?
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "deviceId": enrolment.device_id,
+            "expiresAt": enrolment.expires_at,
+            "enrolledAgain": again,
+        })
+    );
+    Ok(())
+}
+
 fn code(args: &SimArgs) -> anyhow::Result<CodeText> {
     let text = args
         .enrolment
@@ -67,9 +122,11 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         )
         .with_context(|| format!("signing in to {}", args.db.display()))?;
         if outbox::enrolment(vault.conn())?.is_none() {
-            enrol::enrol_vault(&code(&args)?, &mut vault)
+            let shared = Mutex::new(vault);
+            enrol::enrol_vault(&code(&args)?, &shared)
                 .await
                 .context("enrolling")?;
+            vault = shared.into_inner().unwrap_or_else(|p| p.into_inner());
         }
         vault
     } else {
@@ -97,6 +154,10 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         Duration::from_secs(60),
     )?;
     let vault = Mutex::new(vault);
+    let enrolment =
+        outreach_sync::renew::renew_if_due(&vault, &office, enrolment, chrono::Utc::now())
+            .await
+            .context("renewing the device credential")?;
     let summary =
         outreach_sync::engine::sync_once(&vault, &office, &enrolment.credential, &mut |_| {})
             .await

@@ -5,6 +5,7 @@
 //! in tests without surprises.
 
 pub mod application_id;
+pub mod audit_chain;
 pub mod clock;
 pub mod documents;
 pub mod japan;

@@ -26,6 +26,8 @@ pub fn console() -> String {
         console::StaffList::decl(&cfg),
         console::AuditEvent::decl(&cfg),
         console::AuditLog::decl(&cfg),
+        console::TrailEntry::decl(&cfg),
+        console::Trail::decl(&cfg),
         sync::Trip::decl(&cfg),
         console::TripInput::decl(&cfg),
         console::TripSummary::decl(&cfg),

@@ -98,6 +98,10 @@ pub struct DeviceInfo {
     pub revoked_at: Option<String>,
     /// Its last authenticated request.
     pub last_seen_at: Option<String>,
+    /// The tablet it is (the vault's id; a tablet enrolled again keeps it).
+    pub tablet: String,
+    /// The device that replaced it when the tablet was enrolled again.
+    pub replaced_by: Option<String>,
 }
 
 /// `GET /api/v1/console/devices`.
@@ -190,6 +194,40 @@ pub struct AuditEvent {
 pub struct AuditLog {
     /// Newest first.
     pub events: Vec<AuditEvent>,
+}
+
+/// One action in a person's trail: done at the office (console) or on a tablet (from
+/// its hash-chained audit log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TrailEntry {
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// `office` or `tablet`.
+    pub source: String,
+    /// Who (empty for a tablet event with nobody signed in).
+    pub staff_id: String,
+    /// The tablet's device, for a tablet event.
+    pub device_id: Option<String>,
+    /// Its name as the office entered it.
+    pub device_name: Option<String>,
+    /// What.
+    pub action: String,
+    /// To which ID.
+    pub subject: String,
+    /// For a tablet event, what the office's check of its chain found: `intact`, `gap`
+    /// (events missing before it) or `changed` (edited).
+    pub chain: Option<String>,
+    /// For an office action, the client address it came from.
+    pub client: Option<String>,
+}
+
+/// `GET /api/v1/console/trail`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Trail {
+    /// Newest first.
+    pub entries: Vec<TrailEntry>,
 }
 
 // --- Trips ------------------------------------------------------------------------
@@ -293,6 +331,10 @@ pub struct RecordVersionInfo {
     pub amend_reason: Option<String>,
     /// Staff ID.
     pub created_by: String,
+    /// The device that sent this version.
+    pub device_id: String,
+    /// That device's name as the office entered it.
+    pub device_name: String,
     /// RFC 3339.
     pub finalized_at: String,
     /// Fields that differ from the previous version (top-level names).

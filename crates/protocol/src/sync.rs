@@ -44,6 +44,15 @@ pub const ENROLMENT_KIND: &str = "outreach-enrolment";
 pub struct EnrolRequest {
     /// The one-time code from the QR code.
     pub code: String,
+    /// The tablet's stable identity (its vault's id), which outlives re-enrolment: the
+    /// office links a new enrolment to the device it replaces, so the tablet's records
+    /// stay its own. Absent from a tablet enrolling for the first time with no vault.
+    #[serde(default)]
+    pub tablet_id: Option<String>,
+    /// The device ID this tablet had before (re-enrolment), so a device enrolled before
+    /// tablet identities existed is linked too.
+    #[serde(default)]
+    pub previous_device_id: Option<String>,
 }
 
 /// A device credential, from enrolment or rotation. Send it as
@@ -59,6 +68,9 @@ pub struct DeviceCredential {
     pub credential: String,
     /// When it stops working (RFC 3339); rotate before then.
     pub expires_at: String,
+    /// From when the tablet renews it (RFC 3339): half its lifetime. The credential in
+    /// use stays valid until the office sees the renewed one used.
+    pub renew_after: String,
 }
 
 /// `GET /api/v1/device`: the calling device as the office sees it.
@@ -276,4 +288,71 @@ pub struct DeviceSettings {
     pub document_rules: serde_json::Value,
     /// The office recovery public key (base64 X25519) every vault is sealed to.
     pub office_public_key: Option<String>,
+}
+
+/// The most audit events one `POST /api/v1/audit` carries.
+pub const MAX_AUDIT_EVENTS: usize = 500;
+
+/// One event of the tablet's hash-chained audit log, as the tablet holds it. It names
+/// IDs (staff, records, trips), never personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TabletAuditEvent {
+    /// Position in the tablet's chain, from 1.
+    pub seq: i64,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Who; empty for events with no signed-in staff member.
+    pub staff_id: String,
+    /// What (`sign_in`, `record_finalized`, …).
+    pub action: String,
+    /// Which record, staff member or object.
+    pub subject: String,
+    /// The event's chain hash as the tablet stored it (lowercase hex SHA-256 over the
+    /// previous event's hash and this event's fields; `outreach_domain::audit_chain`).
+    pub hash: String,
+}
+
+/// `POST /api/v1/audit`: the tablet's audit events the office has not confirmed, in
+/// chain order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AuditBatch {
+    /// At most [`MAX_AUDIT_EVENTS`], oldest first.
+    pub events: Vec<TabletAuditEvent>,
+}
+
+/// What the office found in the chain it received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainCheck {
+    /// The event follows the one before it.
+    Intact,
+    /// Events are missing before this one (deleted on the tablet, or a chain restarted).
+    Gap,
+    /// The event's hash does not fit its fields and the event before (edited), or it
+    /// differs from the one the office holds under the same number.
+    Changed,
+}
+
+/// One event the office flagged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditFlag {
+    /// The event's position in the tablet's chain.
+    pub seq: i64,
+    /// What was wrong.
+    pub check: ChainCheck,
+}
+
+/// The answer to [`AuditBatch`]: everything up to `heldThrough` is held (flagged or
+/// not: nothing is dropped, a flagged event is kept and marked); the tablet need not
+/// send it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditReceipt {
+    /// The highest event number held.
+    pub held_through: i64,
+    /// Events that did not fit the chain.
+    pub flagged: Vec<AuditFlag>,
 }

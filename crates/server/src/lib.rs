@@ -71,6 +71,9 @@ pub struct AppState {
     pub upload_space: i64,
     /// A console session ends after this long without use (beside its lifetime).
     pub console_idle: chrono::Duration,
+    /// How long a device credential works (`--credential-days`); tablets renew it
+    /// once half of it has passed.
+    pub credential_lifetime: chrono::Duration,
     /// Places for Argon2 work (sign-ins, password changes, new accounts), a few per
     /// core, so memory in use stays bounded however many arrive at once.
     pub password_checks: auth::PasswordChecks,
@@ -98,6 +101,7 @@ impl AppState {
             trusted_proxies: Arc::new([]),
             upload_space: DEFAULT_UPLOAD_SPACE,
             console_idle: chrono::Duration::minutes(30),
+            credential_lifetime: chrono::Duration::days(DEFAULT_CREDENTIAL_DAYS),
             password_checks: auth::PasswordChecks::default(),
             data_dir: None,
             console_dir: None,
@@ -105,6 +109,10 @@ impl AppState {
         }
     }
 }
+
+/// How many days a device credential works by default: half a contract year, so a
+/// tablet renews it (at half its life) at least once a quarter.
+pub const DEFAULT_CREDENTIAL_DAYS: i64 = 180;
 
 /// The most a device's unfinished uploads may declare in total by default: 512 MiB,
 /// room for a day's photos many times over.

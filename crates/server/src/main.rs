@@ -112,6 +112,10 @@ enum Command {
         /// A console session ends after this many minutes without use.
         #[arg(long, env = "OUTREACH_CONSOLE_IDLE_MINUTES", default_value_t = 30)]
         console_idle_minutes: i64,
+        /// How many days a tablet's credential works; tablets renew it on any sync
+        /// once half of it has passed.
+        #[arg(long, env = "OUTREACH_CREDENTIAL_DAYS", default_value_t = 180)]
+        credential_days: i64,
     },
 }
 
@@ -383,6 +387,7 @@ async fn main() -> anyhow::Result<()> {
             trusted_proxy,
             upload_space_mib,
             console_idle_minutes,
+            credential_days,
         } => {
             init_logging(log_json);
             let tls = (!plain_http).then_some(TlsOptions {
@@ -399,6 +404,7 @@ async fn main() -> anyhow::Result<()> {
                 trusted_proxy,
                 upload_space_mib,
                 console_idle_minutes,
+                credential_days,
             })
             .await
         }
@@ -480,6 +486,7 @@ struct ServeOptions {
     trusted_proxy: Vec<std::net::IpAddr>,
     upload_space_mib: i64,
     console_idle_minutes: i64,
+    credential_days: i64,
 }
 
 async fn serve(options: ServeOptions) -> anyhow::Result<()> {
@@ -492,6 +499,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         trusted_proxy,
         upload_space_mib,
         console_idle_minutes,
+        credential_days,
     } = options;
     let store = db.open().await?;
     let data = db.data;
@@ -512,6 +520,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     state.trusted_proxies = trusted_proxy.into();
     state.upload_space = upload_space_mib.max(1).saturating_mul(1024 * 1024);
     state.console_idle = chrono::Duration::minutes(console_idle_minutes.clamp(1, 24 * 60));
+    state.credential_lifetime = chrono::Duration::days(credential_days.clamp(2, 3 * 365));
     // Abandoned uploads expire (tus expiration extension).
     outreach_server::spawn_housekeeping(state.store.clone());
     let tls = match tls {

@@ -61,6 +61,16 @@ pub const SQLITE: &[Migration] = &[
         name: "sign_in_guard",
         sql: include_str!("../migrations/sqlite/0006_sign_in_guard.sql"),
     },
+    Migration {
+        version: 7,
+        name: "tablet_identity",
+        sql: include_str!("../migrations/sqlite/0007_tablet_identity.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "tablet_audit",
+        sql: include_str!("../migrations/sqlite/0008_tablet_audit.sql"),
+    },
 ];
 
 /// Migrations for PostgreSQL, oldest first; the same versions and names as [`SQLITE`].
@@ -94,6 +104,16 @@ pub const POSTGRES: &[Migration] = &[
         version: 6,
         name: "sign_in_guard",
         sql: include_str!("../migrations/postgres/0006_sign_in_guard.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "tablet_identity",
+        sql: include_str!("../migrations/postgres/0007_tablet_identity.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "tablet_audit",
+        sql: include_str!("../migrations/postgres/0008_tablet_audit.sql"),
     },
 ];
 

@@ -3,8 +3,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use outreach_protocol::sync::{
-    BatchResult, DeviceCredential, DeviceSettings, EnrolRequest, Manifest, ManifestRequest,
-    RecordKey, RecordUpload, Roster, Trips,
+    AuditReceipt, BatchResult, DeviceCredential, DeviceSettings, DeviceStatus, EnrolRequest,
+    Manifest, ManifestRequest, RecordKey, RecordUpload, Roster, TabletAuditEvent, Trips,
 };
 use outreach_protocol::tus::{OFFSET_CONTENT_TYPE, TUS_VERSION, UPLOADS_PATH};
 use outreach_protocol::{API_PREFIX, ErrorBody};
@@ -125,17 +125,30 @@ impl OfficeClient {
             .map_err(|e| ApiError::Server(format!("unreadable answer: {e}")))
     }
 
-    /// Enrols with a one-time code (no credential yet).
-    pub async fn enrol(&self, code: &str) -> Result<DeviceCredential, ApiError> {
+    /// Enrols with a one-time code (no credential yet), naming the tablet's stable
+    /// identity and, when enrolling again, the device it was.
+    pub async fn enrol(
+        &self,
+        code: &str,
+        tablet_id: Option<&str>,
+        previous_device_id: Option<&str>,
+    ) -> Result<DeviceCredential, ApiError> {
         Self::json(self.http.post(self.url("/enrol")).json(&EnrolRequest {
             code: code.to_owned(),
+            tablet_id: tablet_id.map(str::to_owned),
+            previous_device_id: previous_device_id.map(str::to_owned),
         }))
         .await
     }
 
-    /// Replaces the credential.
-    pub async fn rotate_credential(&self, credential: &str) -> Result<DeviceCredential, ApiError> {
+    /// A renewed credential; the one given keeps working until the new one is used.
+    pub async fn renew_credential(&self, credential: &str) -> Result<DeviceCredential, ApiError> {
         Self::json(self.request(Method::POST, "/device/credential", credential)).await
+    }
+
+    /// The device as the office sees it (also: is this credential good?).
+    pub async fn device(&self, credential: &str) -> Result<DeviceStatus, ApiError> {
+        Self::json(self.request(Method::GET, "/device", credential)).await
     }
 
     /// The staff roster with key wraps.
@@ -162,6 +175,19 @@ impl OfficeClient {
         Self::json(
             self.request(Method::POST, "/records", credential)
                 .json(&serde_json::json!({ "records": records })),
+        )
+        .await
+    }
+
+    /// Sends audit events of the tablet's chain; the office checks and keeps them.
+    pub async fn put_audit(
+        &self,
+        credential: &str,
+        events: &[TabletAuditEvent],
+    ) -> Result<AuditReceipt, ApiError> {
+        Self::json(
+            self.request(Method::POST, "/audit", credential)
+                .json(&serde_json::json!({ "events": events })),
         )
         .await
     }

@@ -12,6 +12,7 @@ use outreach_vault::{Policy, RosterEntry, Vault, VaultError};
 
 use crate::OfficeClient;
 use crate::api::ApiError;
+use crate::engine::{SyncError, VaultAccess};
 
 /// Why enrolment failed.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +41,10 @@ pub enum EnrolError {
     /// The vault refused (a wrong password, a staff ID not on the roster, …).
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// The tablet locked before the new enrolment could be kept: enrol again after
+    /// signing in (the code was used; the office issues a new one).
+    #[error("the tablet locked during enrolment")]
+    Locked,
 }
 
 /// What an enrolment code says: the server, its pin, the one-time code.
@@ -111,6 +116,7 @@ fn enrolment(code: &CodeText, credential: DeviceCredential) -> Enrolment {
         device_id: credential.device_id,
         credential: credential.credential,
         expires_at: credential.expires_at,
+        renew_after: Some(credential.renew_after),
     }
 }
 
@@ -128,7 +134,7 @@ pub async fn enrol_new_tablet(
         code.spki_pin.as_deref(),
         Duration::from_secs(30),
     )?;
-    let credential = office.enrol(&code.code).await?;
+    let credential = office.enrol(&code.code, None, None).await?;
     let roster = office.roster(&credential.credential).await?;
     let settings = office.settings(&credential.credential).await?;
     let office_key = settings
@@ -143,16 +149,46 @@ pub async fn enrol_new_tablet(
     Ok(vault)
 }
 
-/// Enrols an existing vault that has no enrolment yet (or must enrol again).
-pub async fn enrol_vault(code: &CodeText, vault: &mut Vault) -> Result<Enrolment, EnrolError> {
+/// Enrols an existing vault again (or for the first time, when it has no enrolment):
+/// its credential expired or was revoked, the server was re-keyed, or the tablet moves
+/// to another office server. The vault keeps everything it holds (roster, drafts,
+/// unsent records, which then sync once: the office's idempotence makes the re-send
+/// safe), and the office links the new device to the one it was through the vault's
+/// id, so the tablet's records stay its own.
+///
+/// The vault is reached only between network calls ([`VaultAccess`]), so the app can
+/// pass its session while sync goes on.
+pub async fn enrol_vault(
+    code: &CodeText,
+    vault: &impl VaultAccess,
+) -> Result<Enrolment, EnrolError> {
     let office = client(
         &code.server_url,
         code.spki_pin.as_deref(),
         Duration::from_secs(30),
     )?;
-    let e = enrolment(code, office.enrol(&code.code).await?);
-    vault.write(|tx, _| outbox::set_enrolment(tx, Some(&e)))?;
+    let (tablet, previous) = vault
+        .with_vault(|v| {
+            let previous = outbox::enrolment(v.conn())?.map(|e| e.device_id);
+            Ok((v.vault_id().to_owned(), previous))
+        })
+        .map_err(locked)?;
+    let credential = office
+        .enrol(&code.code, Some(&tablet), previous.as_deref())
+        .await?;
+    let e = enrolment(code, credential);
+    vault
+        .with_vault(|v| v.write(|tx, _| outbox::set_enrolment(tx, Some(&e))))
+        .map_err(locked)?;
     Ok(e)
+}
+
+fn locked(e: SyncError) -> EnrolError {
+    match e {
+        SyncError::Vault(v) => EnrolError::Vault(v),
+        SyncError::Api(a) => EnrolError::Api(a),
+        SyncError::Locked => EnrolError::Locked,
+    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,12 @@
 //! portal answers HTTP without being our server.
 
 pub mod api;
+pub mod audit;
 pub mod engine;
 pub mod enrol;
 pub mod office;
 pub mod pin;
+pub mod renew;
 pub mod schedule;
 
 use std::time::Duration;

@@ -165,7 +165,10 @@ async fn tablet(office: &Office, n: usize) -> (tempfile::TempDir, Mutex<Vault>, 
         Duration::from_secs(10),
     )
     .expect("client");
-    let credential = client.enrol(&issued.enrolment.code).await.expect("enrol");
+    let credential = client
+        .enrol(&issued.enrolment.code, None, None)
+        .await
+        .expect("enrol");
     let roster = client.roster(&credential.credential).await.expect("roster");
     let entries = outreach_sync::enrol::roster_entries(roster).expect("roster");
     let dir = tempfile::tempdir().expect("dir");

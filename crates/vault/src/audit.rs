@@ -7,7 +7,6 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction};
-use sha2::{Digest, Sha256};
 
 use crate::VaultError;
 
@@ -92,17 +91,7 @@ pub struct ChainBroken {
     pub seq: i64,
 }
 
-fn hash(prev: &[u8], seq: i64, at: &str, staff_id: &str, action: &str, subject: &str) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(prev);
-    h.update(seq.to_be_bytes());
-    for field in [at, staff_id, action, subject] {
-        // Length-prefixed, so moving text between fields changes the hash.
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field.as_bytes());
-    }
-    h.finalize().to_vec()
-}
+use outreach_domain::audit_chain::event_hash as hash;
 
 /// Appends an event inside the caller's transaction.
 pub fn append(
@@ -168,4 +157,64 @@ pub fn verify(conn: &Connection) -> Result<Result<usize, ChainBroken>, VaultErro
         expected_seq += 1;
     }
     Ok(Ok((expected_seq - 1) as usize))
+}
+
+/// An event with its stored hash, as it goes to the office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainedEvent {
+    /// The event.
+    pub event: Event,
+    /// Its hash as stored (lowercase hex).
+    pub hash: String,
+}
+
+const SENT_KEY: &str = "audit_sent_seq";
+
+/// Up to `limit` events the office has not confirmed yet, oldest first.
+pub fn unsent(conn: &Connection, limit: usize) -> Result<Vec<ChainedEvent>, VaultError> {
+    let sent = sent_through(conn)?;
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, staff_id, action, subject, hash FROM audit_events
+         WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        rusqlite::params![sent, i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| {
+            let hash: Vec<u8> = r.get(5)?;
+            Ok(ChainedEvent {
+                event: Event {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    staff_id: r.get(2)?,
+                    action: r.get(3)?,
+                    subject: r.get(4)?,
+                },
+                hash: hash.iter().map(|b| format!("{b:02x}")).collect(),
+            })
+        },
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The last event the office confirmed (0: none yet).
+pub fn sent_through(conn: &Connection) -> Result<i64, VaultError> {
+    let value: Option<String> = conn
+        .query_row(
+            "SELECT value FROM vault_meta WHERE key = ?1",
+            [SENT_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+/// Notes that the office holds the chain up to `seq` (never moves back).
+pub fn mark_sent(tx: &Transaction<'_>, seq: i64) -> Result<(), VaultError> {
+    tx.execute(
+        "INSERT INTO vault_meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value
+         WHERE CAST(vault_meta.value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+        rusqlite::params![SENT_KEY, seq.to_string()],
+    )?;
+    Ok(())
 }

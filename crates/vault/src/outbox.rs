@@ -259,6 +259,32 @@ pub struct Enrolment {
     pub credential: String,
     /// When the credential expires (RFC 3339).
     pub expires_at: String,
+    /// From when the tablet renews the credential (RFC 3339; half its life). Absent in
+    /// an enrolment stored before renewal existed: such a credential is renewed at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renew_after: Option<String>,
+}
+
+impl Enrolment {
+    /// True when the credential is to be renewed at `now`.
+    pub fn renewal_due(&self, now: DateTime<Utc>) -> bool {
+        self.renew_after
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .is_none_or(|t| t <= now)
+    }
+
+    /// Whole days until the credential expires (negative once expired); `None` when
+    /// the stored time does not parse.
+    pub fn days_left(&self, now: DateTime<Utc>) -> Option<i64> {
+        DateTime::parse_from_rfc3339(&self.expires_at)
+            .ok()
+            .map(|t| {
+                (t.with_timezone(&Utc) - now)
+                    .num_seconds()
+                    .div_euclid(86_400)
+            })
+    }
 }
 
 const ENROLMENT_KEY: &str = "enrolment";

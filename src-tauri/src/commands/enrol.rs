@@ -12,12 +12,13 @@ use std::sync::Mutex;
 use chrono::Utc;
 use outreach_protocol::sync::DeviceSettings;
 use outreach_sync::api::ApiError;
+use outreach_sync::engine::VaultAccess;
 use outreach_sync::enrol::{self, CodeText, EnrolError};
 use outreach_vault::outbox::{self, Enrolment};
 use outreach_vault::{Policy, RosterEntry, Vault, VaultError};
 use tauri::State;
 
-use crate::ipc::{EnrolRequest, IpcError, SignedIn};
+use crate::ipc::{EnrolRequest, IpcError, ReenrolRequest, Reenrolled, SignedIn};
 use crate::sync::SyncControl;
 use crate::{AppConfig, Office, Session};
 
@@ -143,6 +144,42 @@ pub async fn enrol(
     Ok(signed)
 }
 
+/// Enrols this tablet again with a new code from the office, for the signed-in staff
+/// member: the vault keeps its roster, drafts and unsent records, which the next sync
+/// sends once (the office holds each version once), and the office links the new
+/// enrolment to the device this tablet was. The code is issued by a supervisor in the
+/// console; it is the supervisor's act.
+#[tauri::command]
+pub async fn reenrol(
+    request: ReenrolRequest,
+    session: State<'_, Session>,
+    office: State<'_, Office>,
+    sync: State<'_, SyncControl>,
+) -> Result<Reenrolled, IpcError> {
+    let code = enrol::parse_code(&request.code_text).map_err(enrol_error)?;
+    let e = enrol::enrol_vault(&code, &session.0)
+        .await
+        .map_err(enrol_error)?;
+    if let Err(e) = office.link_to(&e.server_url, e.spki_pin.as_deref()) {
+        tracing::error!(error = %e, "the office client after enrolling again");
+    }
+    let waiting = session
+        .0
+        .with_vault(|v| outbox::pending(v.conn()))
+        .map(|p| u32::try_from(p.len()).unwrap_or(u32::MAX))
+        .unwrap_or(0);
+    sync.reenrolled();
+    tracing::info!(waiting, "tablet enrolled again; its vault is kept");
+    let expires = chrono::DateTime::parse_from_rfc3339(&e.expires_at)
+        .map(|t| crate::sync::japan_time(t.with_timezone(&Utc)))
+        .unwrap_or_default();
+    Ok(Reenrolled {
+        server_url: e.server_url,
+        expires_display: expires,
+        waiting,
+    })
+}
+
 /// Reads a QR code from one grey camera frame (the enrolment code reader). The frame
 /// comes as the raw request body, one byte per pixel, with its size in the
 /// `x-frame-width` and `x-frame-height` headers; answers the code's text, or `null`
@@ -180,7 +217,7 @@ async fn redeem(code: CodeText) -> Result<Redeemed, EnrolError> {
         code.spki_pin.as_deref(),
         std::time::Duration::from_secs(30),
     )?;
-    let credential = client.enrol(&code.code).await?;
+    let credential = client.enrol(&code.code, None, None).await?;
     tracing::info!("enrolment code redeemed");
     let roster = client.roster(&credential.credential).await?;
     let settings = client.settings(&credential.credential).await?;
@@ -191,6 +228,7 @@ async fn redeem(code: CodeText) -> Result<Redeemed, EnrolError> {
         device_id: credential.device_id,
         credential: credential.credential,
         expires_at: credential.expires_at,
+        renew_after: Some(credential.renew_after),
     };
     Ok(Redeemed {
         code,
@@ -254,6 +292,10 @@ fn enrol_error(e: EnrolError) -> IpcError {
         EnrolError::Api(ApiError::Server(_)) | EnrolError::Unreadable(_) => error(
             "office_failed",
             "事務所サーバーでエラーが発生しました。しばらく待ってから、もう一度お試しください。",
+        ),
+        EnrolError::Locked => error(
+            "locked",
+            "登録の途中で端末がロックされました。サインインしてから、事務所で新しい登録コードを発行してもらい、もう一度お試しください。",
         ),
         EnrolError::WeakKdf(_) => error(
             "weak_key_wrap",

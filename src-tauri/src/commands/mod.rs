@@ -21,6 +21,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         session::lock_session,
         session::take_unsaved,
         enrol::enrol,
+        enrol::reenrol,
         enrol::decode_qr,
         sync::sync_status,
         sync::sync_now,

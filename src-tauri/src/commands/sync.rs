@@ -1,5 +1,6 @@
 //! The sync panel: where background sync stands, and "今すぐ送信".
 
+use chrono::Utc;
 use outreach_vault::outbox;
 use tauri::State;
 
@@ -15,18 +16,21 @@ pub async fn sync_status(
     session: State<'_, Session>,
     sync: State<'_, SyncControl>,
 ) -> Result<SyncStatus, IpcError> {
-    let overview = {
+    let (overview, days_left) = {
         let guard = session.0.lock().map_err(|_| IpcError::internal())?;
-        guard
-            .as_ref()
-            .map(|vault| outbox::overview(vault.conn()))
-            .transpose()
-            .map_err(|e| {
-                tracing::error!(error = %e, "reading the outbox for the sync panel");
-                IpcError::internal()
-            })?
+        let read = |vault: &outreach_vault::Vault| {
+            let days = outbox::enrolment(vault.conn())?.and_then(|e| e.days_left(Utc::now()));
+            Ok::<_, outreach_vault::VaultError>((outbox::overview(vault.conn())?, days))
+        };
+        match guard.as_ref().map(read).transpose().map_err(|e| {
+            tracing::error!(error = %e, "reading the outbox for the sync panel");
+            IpcError::internal()
+        })? {
+            Some((overview, days)) => (Some(overview), days),
+            None => (None, None),
+        }
     };
-    Ok(sync.status(overview))
+    Ok(sync.status(overview, days_left))
 }
 
 /// Starts a sync run now instead of at the next scheduled check.

@@ -25,6 +25,7 @@ import type {
   Trip,
   TripInput,
   TripSummary,
+  Trail,
   NoticeList,
   PickupBooking,
   PickupCalendar,
@@ -33,8 +34,12 @@ import type {
   PickupSettings,
 } from './bindings';
 
+/** Which trail entries to show (`/trail`): all optional; dates are Japan days. */
+export type TrailFilter = { staffId?: string; deviceId?: string; from?: string; to?: string };
+
 export type {
   AuditEvent,
+  TrailEntry,
   DeviceInfo,
   EnrolmentIssued,
   StaffInfo,
@@ -139,6 +144,8 @@ export const api = {
   enrol: (deviceName: string) => call<EnrolmentIssued>('POST', '/enrolments', { deviceName }),
   revoke: (id: string) => call<void>('POST', `/devices/${encodeURIComponent(id)}/revoke`),
   audit: (limit = 100) => call<AuditLog>('GET', `/audit?limit=${limit}`),
+  trail: (f: TrailFilter) => call<Trail>('GET', '/trail' + q(f)),
+  trailFileUrl: (f: TrailFilter) => `${BASE}/trail/file` + q(f),
   trips: (from?: string, to?: string) => call<{ trips: TripSummary[] }>('GET', '/trips' + q({ from, to })),
   createTrip: (t: TripInput) => call<Trip>('POST', '/trips', t),
   updateTrip: (id: string, t: TripInput) => call<Trip>('PUT', `/trips/${encodeURIComponent(id)}`, t),

@@ -103,7 +103,15 @@ revokedAt: string | null,
 /**
  * Its last authenticated request.
  */
-lastSeenAt: string | null, };
+lastSeenAt: string | null, 
+/**
+ * The tablet it is (the vault's id; a tablet enrolled again keeps it).
+ */
+tablet: string, 
+/**
+ * The device that replaced it when the tablet was enrolled again.
+ */
+replacedBy: string | null, };
 export type DeviceList = { 
 /**
  * By enrolment time.
@@ -198,6 +206,49 @@ export type AuditLog = {
  * Newest first.
  */
 events: Array<AuditEvent>, };
+export type TrailEntry = { 
+/**
+ * When (RFC 3339, UTC).
+ */
+at: string, 
+/**
+ * `office` or `tablet`.
+ */
+source: string, 
+/**
+ * Who (empty for a tablet event with nobody signed in).
+ */
+staffId: string, 
+/**
+ * The tablet's device, for a tablet event.
+ */
+deviceId: string | null, 
+/**
+ * Its name as the office entered it.
+ */
+deviceName: string | null, 
+/**
+ * What.
+ */
+action: string, 
+/**
+ * To which ID.
+ */
+subject: string, 
+/**
+ * For a tablet event, what the office's check of its chain found: `intact`, `gap`
+ * (events missing before it) or `changed` (edited).
+ */
+chain: string | null, 
+/**
+ * For an office action, the client address it came from.
+ */
+client: string | null, };
+export type Trail = { 
+/**
+ * Newest first.
+ */
+entries: Array<TrailEntry>, };
 export type Trip = { 
 /**
  * UUID.
@@ -355,6 +406,14 @@ amendReason: string | null,
  * Staff ID.
  */
 createdBy: string, 
+/**
+ * The device that sent this version.
+ */
+deviceId: string, 
+/**
+ * That device's name as the office entered it.
+ */
+deviceName: string, 
 /**
  * RFC 3339.
  */

@@ -672,6 +672,24 @@ staffId: string,
  * Their password; never logged, dropped after the attempt.
  */
 password: string, };
+export type ReenrolRequest = { 
+/**
+ * The enrolment QR code's JSON text, as pasted or scanned; never logged.
+ */
+codeText: string, };
+export type Reenrolled = { 
+/**
+ * The office server it syncs with now.
+ */
+serverUrl: string, 
+/**
+ * Until when the new credential works, in 和暦 and 西暦, Japan time.
+ */
+expiresDisplay: string, 
+/**
+ * Record versions waiting to go to the office, which the next sync sends.
+ */
+waiting: number, };
 export type IpcError = { 
 /**
  * Stable code, e.g. `no_roster`, `wrong_password`.
@@ -754,7 +772,7 @@ staffId: string,
  * Their name as on the roster.
  */
 staffName: string, };
-export type SyncPhase = "locked" | "not_enrolled" | "probing" | "syncing" | "idle" | "offline" | "wrong_server" | "incompatible" | "retrying" | "credential_rejected" | "revoked";
+export type SyncPhase = "locked" | "not_enrolled" | "probing" | "syncing" | "idle" | "offline" | "wrong_server" | "incompatible" | "retrying" | "credential_rejected" | "credential_expired" | "revoked";
 export type SyncStatus = { 
 /**
  * What sync is doing.
@@ -803,4 +821,14 @@ lastSuccessDisplay: string | null,
 /**
  * Seconds until the next attempt starts by itself, when one is scheduled.
  */
-nextAttemptSeconds: number | null, };
+nextAttemptSeconds: number | null, 
+/**
+ * Whole days the device credential has left (renewed by itself on any sync past
+ * half its life); `null` while nobody is signed in or the tablet is not enrolled.
+ */
+credentialDaysLeft: number | null, 
+/**
+ * True when expiry is near (14 days or less) or past: the status area tells a
+ * supervisor to connect to the office, or to enrol the tablet again.
+ */
+credentialWarning: boolean, };

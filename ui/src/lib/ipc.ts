@@ -13,6 +13,8 @@ import type {
   PhotoCheck,
   PostalAddress,
   RecordCheck,
+  Reenrolled,
+  ReenrolRequest,
   RecordInput,
   RecordView,
   ServerStatus,
@@ -92,6 +94,11 @@ export function takeUnsaved(): Promise<string | null> {
  */
 export function enrol(request: EnrolRequest): Promise<SignedIn> {
   return call<SignedIn>('enrol', { request });
+}
+
+/** Enrols this tablet again with a new code from the office; everything in the vault is kept. */
+export function reenrol(request: ReenrolRequest): Promise<Reenrolled> {
+  return call<Reenrolled>('reenrol', { request });
 }
 
 /** Where background sync stands: phase, progress, the outbox by state, the last success. */

@@ -421,6 +421,8 @@ fn device_info(d: crate::store::Device) -> DeviceInfo {
         credential_expires_at: d.credential_expires_at,
         revoked_at: d.revoked_at,
         last_seen_at: d.last_seen_at,
+        tablet: d.tablet,
+        replaced_by: d.replaced_by,
     }
 }
 

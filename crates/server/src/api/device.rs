@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chrono::Duration;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::sync::{
     DeviceCredential, DeviceSettings, DeviceStatus, EnrolRequest, RetentionSetting, Roster,
@@ -15,9 +14,6 @@ use crate::auth::{DeviceAuth, new_secret, secret_hash};
 use crate::error::ApiJson;
 use crate::store::{EnrolRefusal, NewDevice, timestamp};
 use crate::{AppError, AppState};
-
-/// How long a device credential works before the tablet must rotate it.
-pub const CREDENTIAL_DAYS: i64 = 180;
 
 /// Enrols a tablet with a one-time code from the console's QR code.
 #[utoipa::path(
@@ -42,11 +38,15 @@ pub async fn enrol(
         ));
     }
     let now = state.clock.now();
-    let credential = new_secret()?;
+    let fresh = Fresh::new(&state, now)?;
+    let tablet_id = req.tablet_id.filter(|t| is_identity(t));
+    let previous_device_id = req.previous_device_id.filter(|t| is_identity(t));
     let device = NewDevice {
         device_id: uuid::Uuid::new_v4().to_string(),
-        credential_hash: secret_hash(&credential),
-        credential_expires_at: timestamp(now + Duration::days(CREDENTIAL_DAYS)),
+        credential_hash: secret_hash(&fresh.credential),
+        credential_expires_at: fresh.expires_at.clone(),
+        tablet_id,
+        previous_device_id,
     };
     let result = state
         .store
@@ -55,15 +55,7 @@ pub async fn enrol(
     match result {
         Ok(d) => {
             tracing::info!(device = %d.device_id, "device enrolled");
-            Ok((
-                StatusCode::CREATED,
-                Json(DeviceCredential {
-                    device_id: d.device_id,
-                    device_name: d.name,
-                    credential,
-                    expires_at: d.credential_expires_at,
-                }),
-            ))
+            Ok((StatusCode::CREATED, Json(fresh.answer(d.device_id, d.name))))
         }
         Err(EnrolRefusal::Unknown) => Err(AppError::client(
             StatusCode::NOT_FOUND,
@@ -96,33 +88,62 @@ pub async fn device(device: DeviceAuth) -> Json<DeviceStatus> {
     })
 }
 
-/// Replaces the device's credential; the old one stops working at once.
+/// Renews the device's credential. The one it called with keeps working until the new
+/// one is first used, so a renewal lost on a bad link strands nothing.
 #[utoipa::path(
     post, path = "/device/credential", tag = "device", security(("device" = [])),
     responses((status = 200, body = DeviceCredential), (status = 401, body = ErrorBody))
 )]
-pub async fn rotate_credential(
+pub async fn renew_credential(
     State(state): State<AppState>,
     device: DeviceAuth,
 ) -> Result<Json<DeviceCredential>, AppError> {
     let now = state.clock.now();
-    let credential = new_secret()?;
-    let expires_at = timestamp(now + Duration::days(CREDENTIAL_DAYS));
+    let fresh = Fresh::new(&state, now)?;
     state
         .store
-        .rotate_credential(
+        .renew_credential(
             &device.0.device_id,
-            &secret_hash(&credential),
-            &expires_at,
+            &secret_hash(&fresh.credential),
+            &fresh.expires_at,
             &timestamp(now),
         )
         .await?;
-    Ok(Json(DeviceCredential {
-        device_id: device.0.device_id,
-        device_name: device.0.name,
-        credential,
-        expires_at,
-    }))
+    Ok(Json(fresh.answer(device.0.device_id, device.0.name)))
+}
+
+/// A new credential with its lifetime from the server's setting.
+struct Fresh {
+    credential: String,
+    expires_at: String,
+    renew_after: String,
+}
+
+impl Fresh {
+    fn new(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<Self, AppError> {
+        let life = state.credential_lifetime;
+        Ok(Self {
+            credential: new_secret()?,
+            expires_at: timestamp(now + life),
+            renew_after: timestamp(now + life / 2),
+        })
+    }
+
+    fn answer(self, device_id: String, device_name: String) -> DeviceCredential {
+        DeviceCredential {
+            device_id,
+            device_name,
+            credential: self.credential,
+            expires_at: self.expires_at,
+            renew_after: self.renew_after,
+        }
+    }
+}
+
+/// A tablet identity or device ID as sent at enrolment: a UUID-like token of at most
+/// 64 letters, digits and '-'; anything else is ignored, not stored.
+fn is_identity(s: &str) -> bool {
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// The staff roster: IDs, names, public keys and password wraps; never a login hash.

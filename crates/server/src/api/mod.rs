@@ -2,6 +2,7 @@
 //! handlers (utoipa-axum registers each route and its documentation together, so the
 //! document cannot list a route the server does not serve, or miss one).
 
+pub mod audit;
 mod checks;
 pub mod console;
 pub mod device;
@@ -77,12 +78,13 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health))
         .routes(routes!(device::enrol))
         .routes(routes!(device::device))
-        .routes(routes!(device::rotate_credential))
+        .routes(routes!(device::renew_credential))
         .routes(routes!(device::roster))
         .routes(routes!(device::trips))
         .routes(routes!(device::settings))
         .routes(routes!(records::put_records))
         .routes(routes!(records::manifest))
+        .routes(routes!(audit::put_audit))
         .routes(routes!(tus::photo_held))
         .routes(routes!(console::login, console::me, console::logout))
         .routes(routes!(console::issue_enrolment))
@@ -94,6 +96,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(console::staff, console::add_staff))
         .routes(routes!(console::disable_staff))
         .routes(routes!(console::audit_log))
+        .routes(routes!(audit::trail))
+        .routes(routes!(audit::trail_file))
         .routes(routes!(office::trips::trips, office::trips::create_trip))
         .routes(routes!(office::trips::update_trip))
         .routes(routes!(office::review::review))

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use outreach_protocol::ErrorBody;
 use outreach_protocol::sync::{
     BatchResult, MAX_BATCH_RECORDS, Manifest, ManifestRequest, RECORD_FORMATS, RecordBatch,
@@ -182,6 +183,7 @@ fn validate(i: usize, r: &RecordUpload) -> Result<(), AppError> {
         (status = 200, description = "Every record is held now", body = BatchResult),
         (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 401, body = ErrorBody),
+        (status = 403, description = "A record first sent by another tablet; nothing stored", body = ErrorBody),
         (status = 409, description = "Held with another payload; nothing stored", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, description = "A record is invalid; nothing stored", body = ErrorBody),
@@ -218,7 +220,8 @@ pub async fn put_records(
         })
         .collect();
     if !bases.is_empty() {
-        let held = state.store.manifest(&bases).await?;
+        // Held by anyone: whose the record is, the batch's own check decides (403).
+        let held = state.store.manifest(None, &bases).await?;
         if let Some(missing) = bases
             .iter()
             .find(|k| !held.iter().any(|h| h.id == k.id && h.version == k.version))
@@ -254,6 +257,21 @@ pub async fn put_records(
             }))
         }
         PutRecords::Conflicts(keys) => Err(AppError::Conflict(keys)),
+        PutRecords::Foreign(keys) => Err(AppError::client(
+            StatusCode::FORBIDDEN,
+            "record_of_another_tablet",
+            format!(
+                "record {} was first sent by another tablet: only that tablet may send its versions",
+                keys[0].id
+            ),
+        )),
+        PutRecords::UnknownAuthor(keys) => Err(unprocessable(
+            "created_by_unknown",
+            format!(
+                "record {} version {}: createdBy names no staff member of this office",
+                keys[0].id, keys[0].version
+            ),
+        )),
     }
 }
 
@@ -271,7 +289,7 @@ pub async fn put_records(
 )]
 pub async fn manifest(
     State(state): State<AppState>,
-    _device: DeviceAuth,
+    device: DeviceAuth,
     ApiJson(req): ApiJson<ManifestRequest>,
 ) -> Result<Json<Manifest>, AppError> {
     if req.records.len() > MAX_BATCH_RECORDS {
@@ -281,6 +299,9 @@ pub async fn manifest(
         ));
     }
     Ok(Json(Manifest {
-        records: state.store.manifest(&req.records).await?,
+        records: state
+            .store
+            .manifest(Some(&device.0.device_id), &req.records)
+            .await?,
     }))
 }

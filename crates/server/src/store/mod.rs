@@ -21,6 +21,7 @@ mod pickup;
 mod records;
 mod returned;
 mod staff;
+mod tablet_audit;
 mod tally;
 mod throttle;
 mod trips;
@@ -40,6 +41,7 @@ pub use office::{HeldRecord, RecordFilter};
 pub use pickup::{Booked, BookingRow, CardPlaceRow, NewBooking, NoticeRow};
 pub use records::PutRecords;
 pub use staff::{Role, StaffAccount};
+pub use tablet_audit::TrailFilter;
 pub use throttle::Limit;
 pub use uploads::{Append, Upload};
 

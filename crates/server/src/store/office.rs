@@ -193,6 +193,19 @@ impl Store {
             .await
     }
 
+    /// Which device sent each version of a record, by version: (version, device ID,
+    /// device name).
+    pub async fn record_senders(&self, record_id: &str) -> Result<Vec<(i64, String, String)>> {
+        let sql = "SELECT r.version, r.device_id, d.name FROM records r
+                   JOIN devices d ON d.device_id = r.device_id
+                   WHERE r.record_id = ?1 ORDER BY r.version";
+        self.db
+            .rows(sql, args![record_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .await
+    }
+
     /// The photos of one record version: (role, sha256, held).
     pub async fn record_photos(
         &self,

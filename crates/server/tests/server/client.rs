@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 
 use crate::support::TestServer;
 
+/// The staff ID the test records name as their author.
+pub const AUTHOR: &str = "demo01";
+
 pub fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
@@ -128,7 +131,10 @@ pub struct Tablet {
 }
 
 impl Tablet {
+    /// Enrols a tablet, and gives the office the staff member [`record`] names as the
+    /// author (the office accepts records only from staff it has).
     pub async fn enrol(server: &TestServer, console: &Console, name: &str) -> Tablet {
+        ensure_author(server).await;
         let issued = console.enrolment(name).await;
         let http = http();
         let r = http
@@ -258,7 +264,7 @@ pub fn record(id: &str, version: i64, photos: &[&[u8]]) -> RecordUpload {
         trip_id: "0195f3a0-0000-7000-8000-000000000001".to_owned(),
         base_version: (version > 1).then_some(version - 1),
         amend_reason: (version > 1).then(|| "住所の誤記".to_owned()),
-        created_by: "demo01".to_owned(),
+        created_by: AUTHOR.to_owned(),
         finalized_at: "2026-11-26T03:00:00.000Z".to_owned(),
         payload_hash: sha256_hex(payload.as_bytes()),
         payload,
@@ -275,4 +281,24 @@ pub fn record(id: &str, version: i64, photos: &[&[u8]]) -> RecordUpload {
 
 pub fn new_record_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// The staff member [`record`] names as its author, on the office's staff list.
+pub async fn ensure_author(server: &TestServer) {
+    if server.store.staff(AUTHOR).await.expect("staff").is_some() {
+        return;
+    }
+    let account = outreach_server::staff::new_account(
+        AUTHOR,
+        "出張 太郎",
+        Role::Staff,
+        "correct horse battery staple",
+        outreach_keys::KdfParams::FOR_TESTS,
+        chrono::Utc::now(),
+    )
+    .expect("account");
+    match server.store.insert_staff(&account).await {
+        Ok(()) | Err(outreach_server::store::StoreError::Conflict(_)) => {}
+        Err(e) => panic!("adding the author: {e}"),
+    }
 }

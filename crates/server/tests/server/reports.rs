@@ -46,7 +46,7 @@ pub fn record(n: u32, version: i64, trip: &Trip, delivery: &str, retakes: i64) -
         trip_id: trip.id.clone(),
         base_version: (version > 1).then_some(version - 1),
         amend_reason: (version > 1).then(|| "住所の訂正".to_owned()),
-        created_by: "s001".into(),
+        created_by: crate::client::AUTHOR.into(),
         finalized_at: format!("{DAY}T01:{:02}:00.000Z", n % 60),
         payload_hash: hex(&Sha256::digest(payload.as_bytes())),
         payload,
@@ -72,6 +72,17 @@ pub struct Seeded {
 /// delivered batch.
 pub async fn seed(store: &Store) -> Seeded {
     let now = timestamp(chrono::Utc::now());
+    // The author the tablet's records name: the office accepts only staff it has.
+    let author = outreach_server::staff::new_account(
+        crate::client::AUTHOR,
+        "受付 一郎",
+        outreach_server::store::Role::Staff,
+        "correct horse battery staple",
+        outreach_keys::KdfParams::FOR_TESTS,
+        chrono::Utc::now(),
+    )
+    .expect("account");
+    store.insert_staff(&author).await.expect("staff");
     store
         .create_enrolment(&NewEnrolment {
             code_hash: "c".repeat(64),
@@ -89,6 +100,7 @@ pub async fn seed(store: &Store) -> Seeded {
                 device_id: "dev-1".into(),
                 credential_hash: "d".repeat(64),
                 credential_expires_at: "2999-01-01T00:00:00.000Z".into(),
+                ..NewDevice::default()
             },
             &now,
         )

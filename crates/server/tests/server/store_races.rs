@@ -68,6 +68,7 @@ fn device(n: usize) -> NewDevice {
         device_id: format!("dev-{n}"),
         credential_hash: format!("cred-{n}"),
         credential_expires_at: "2027-06-01T00:00:00.000Z".into(),
+        ..NewDevice::default()
     }
 }
 

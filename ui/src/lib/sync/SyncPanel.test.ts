@@ -1,17 +1,18 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { syncNow, syncStatus } from '../ipc';
+import { reenrol, syncNow, syncStatus } from '../ipc';
 import { syncStatusFixture as status } from './fixtures';
 import SyncPanel from './SyncPanel.svelte';
 
 vi.mock('../ipc', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../ipc')>();
-  return { ...actual, syncStatus: vi.fn(), syncNow: vi.fn() };
+  return { ...actual, syncStatus: vi.fn(), syncNow: vi.fn(), reenrol: vi.fn() };
 });
 
 const statusMock = vi.mocked(syncStatus);
 const nowMock = vi.mocked(syncNow);
+const reenrolMock = vi.mocked(reenrol);
 
 async function settle(): Promise<void> {
   await vi.advanceTimersByTimeAsync(0);
@@ -26,6 +27,7 @@ beforeEach(() => {
   vi.useFakeTimers();
   statusMock.mockReset();
   nowMock.mockReset();
+  reenrolMock.mockReset();
   nowMock.mockResolvedValue(undefined);
 });
 
@@ -125,5 +127,69 @@ describe('SyncPanel', () => {
     await settle();
     await vi.advanceTimersByTimeAsync(3_000);
     expect(onRevoked).toHaveBeenCalledTimes(1);
+  });
+
+  it('warns a supervisor when the credential nears expiry, and not before', async () => {
+    statusMock.mockResolvedValue(status({ credentialDaysLeft: 120, credentialWarning: false }));
+    const { unmount } = render(SyncPanel);
+    await settle();
+    expect(document.getElementById('sync-credential-warning')).toBeNull();
+    unmount();
+
+    statusMock.mockResolvedValue(status({ credentialDaysLeft: 9, credentialWarning: true }));
+    render(SyncPanel);
+    await settle();
+    expect(text('sync-credential-warning')).toContain('あと9日');
+    expect(document.getElementById('reenrol-open')).not.toBeNull();
+  });
+
+  it('re-enrols an expired tablet with a new code, keeping its records', async () => {
+    statusMock.mockResolvedValue(
+      status({
+        phase: 'credential_expired',
+        credentialDaysLeft: -3,
+        credentialWarning: true,
+        outbox: { queued: 7, sending: 0, awaitingConfirmation: 0, sent: 3, failed: 0 },
+      }),
+    );
+    reenrolMock.mockResolvedValue({
+      serverUrl: 'https://10.0.0.5:8620',
+      expiresDisplay: '令和9年6月1日（2027年6月1日）09:00',
+      waiting: 7,
+    });
+    render(SyncPanel);
+    await settle();
+    expect(text('sync-phase')).toContain('有効期限が切れました');
+    await fireEvent.click(document.getElementById('reenrol-open') as HTMLElement);
+    await settle();
+    const code = JSON.stringify({
+      kind: 'outreach-enrolment',
+      serverUrl: 'https://10.0.0.5:8620',
+      spkiPin: 'sha256/abc',
+      code: 'x'.repeat(43),
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    });
+    await fireEvent.input(document.getElementById('reenrol-code') as HTMLTextAreaElement, {
+      target: { value: code },
+    });
+    await fireEvent.submit(document.getElementById('reenrol-panel') as HTMLFormElement);
+    await settle();
+    expect(reenrolMock).toHaveBeenCalledWith({ codeText: code });
+    expect(text('reenrol-done')).toContain('未送信の記録7件');
+  });
+
+  it('refuses text that is not an enrolment code before anything is sent', async () => {
+    statusMock.mockResolvedValue(status({ phase: 'credential_rejected' }));
+    render(SyncPanel);
+    await settle();
+    await fireEvent.click(document.getElementById('reenrol-open') as HTMLElement);
+    await settle();
+    await fireEvent.input(document.getElementById('reenrol-code') as HTMLTextAreaElement, {
+      target: { value: 'https://example.com' },
+    });
+    await fireEvent.submit(document.getElementById('reenrol-panel') as HTMLFormElement);
+    await settle();
+    expect(reenrolMock).not.toHaveBeenCalled();
+    expect(text('reenrol-code-error')).toContain('登録用のコードではありません');
   });
 });

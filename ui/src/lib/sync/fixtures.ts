@@ -16,6 +16,8 @@ export function syncStatusFixture(overrides: Partial<SyncStatus> = {}): SyncStat
     lastSuccessAt: null,
     lastSuccessDisplay: null,
     nextAttemptSeconds: 8,
+    credentialDaysLeft: 150,
+    credentialWarning: false,
     ...overrides,
   };
 }

@@ -58,6 +58,32 @@ export function phaseLine(status: SyncStatus): string {
   return base;
 }
 
+/**
+ * The supervisor's warning about the device credential, or `null` while expiry is far off. The
+ * credential renews by itself on any sync past half its life, so this shows only on a tablet
+ * kept away from the office for months.
+ */
+export function credentialNotice(status: SyncStatus): string | null {
+  if (status.phase === 'credential_expired') {
+    return null; // The phase line says it already.
+  }
+  const days = status.credentialDaysLeft;
+  if (!status.credentialWarning || days === null) {
+    return null;
+  }
+  return days < 0 ? t.sync.credentialPast : t.sync.credentialSoon(days);
+}
+
+/** True when only a new enrolment code lets this tablet sync again (nothing on it is lost). */
+export function needsReenrolment(status: SyncStatus): boolean {
+  return (
+    status.phase === 'credential_expired' ||
+    status.phase === 'credential_rejected' ||
+    status.phase === 'wrong_server' ||
+    (status.credentialDaysLeft !== null && status.credentialDaysLeft < 0)
+  );
+}
+
 /** One line of the outbox table. */
 export type OutboxRow = { key: keyof OutboxCounts; label: string; count: number };
 

@@ -35,11 +35,21 @@ pub async fn record(
         .iter()
         .map(|v| serde_json::from_str(&v.payload).unwrap_or(serde_json::Value::Null))
         .collect();
+    let senders = state.store.record_senders(&id).await?;
+    let sender = |version: i64| {
+        senders
+            .iter()
+            .find(|(v, _, _)| *v == version)
+            .map(|(_, id, name)| (id.clone(), name.clone()))
+            .unwrap_or_default()
+    };
     let history = versions
         .iter()
         .enumerate()
         .map(|(i, v)| RecordVersionInfo {
             version: v.version,
+            device_id: sender(v.version).0,
+            device_name: sender(v.version).1,
             base_version: v.base_version,
             amend_reason: v.amend_reason.clone(),
             created_by: v.created_by.clone(),
