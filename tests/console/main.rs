@@ -943,6 +943,10 @@ async fn a_supervisor_turns_on_two_step_sign_in_and_the_audit_shows_the_address(
         "the code is typed on the numeric keypad, and offered by the phone's autofill"
     );
     b.shot("sign-in-code").await?;
+    // As a tablet in portrait would show it.
+    bounded(b.client.set_window_size(820, 1180)).await?;
+    b.shot("sign-in-code-tablet").await?;
+    bounded(b.client.set_window_size(1400, 1000)).await?;
 
     // A wrong code (another time's) is refused in Japanese; nobody is signed in.
     let wrong = totp_code(&secret, confirmed_step + 40)?;
