@@ -838,3 +838,160 @@ async fn counter_pickup_from_the_notice_to_the_handover() -> anyhow::Result<()> 
     server.await??;
     Ok(())
 }
+
+/// The code an authenticator app shows for `secret` (base32, as the settings screen
+/// shows it) in the 30-second step `step`.
+fn totp_code(secret: &str, step: i64) -> anyhow::Result<String> {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .map_err(|e| anyhow::anyhow!("the secret shown is not base32: {e:?}"))?;
+    let totp = totp_rs::TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        None,
+        STAFF.into(),
+    )?;
+    Ok(totp.generate(u64::try_from(step * 30)?))
+}
+
+fn this_step() -> i64 {
+    chrono::Utc::now().timestamp().div_euclid(30)
+}
+
+/// 二段階認証 from the supervisor's own settings: the QR code and the secret shown, the
+/// first code (computed from the secret on the screen) confirms it; after signing out,
+/// sign-in asks for a code as a second step, refuses a wrong one in Japanese and takes
+/// the right one. The audit view shows where each action came from (接続元).
+#[tokio::test]
+#[ignore = "needs chromium, chromedriver and ui/dist (make console-e2e)"]
+async fn a_supervisor_turns_on_two_step_sign_in_and_the_audit_shows_the_address()
+-> anyhow::Result<()> {
+    let day = japan_today();
+    let data = tempfile::tempdir()?;
+    let store: Arc<Store> = Arc::new(Store::open_sqlite(data.path()).await?);
+    seed(&store, &day).await?;
+    let Session {
+        mut b,
+        base,
+        stop,
+        server,
+        _driver,
+    } = launch(store.clone(), "console-totp").await?;
+    b.sign_in(&base).await?;
+
+    // The settings screen: the QR code (under the CSP) and the secret as text.
+    b.click("button[data-page=account]").await?;
+    b.see("未設定").await?;
+    b.click_text("button", "二段階認証を設定する").await?;
+    bounded(
+        b.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("#totp-qr")),
+    )
+    .await?;
+    let qr = bounded(b.client.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const img = document.querySelector('#totp-qr');
+         img.decode().then(() => done(img.naturalWidth), () => done(0));",
+        vec![],
+    ))
+    .await?;
+    anyhow::ensure!(
+        qr.as_u64().unwrap_or(0) >= 200,
+        "the TOTP QR code shows under the CSP, at least 200 px: {qr}"
+    );
+    let shown = bounded(
+        bounded(b.client.find(Locator::Css("#totp-secret")))
+            .await?
+            .text(),
+    )
+    .await?;
+    let secret: String = shown.split_whitespace().collect();
+    anyhow::ensure!(
+        secret.len() == 32 && shown.contains(' '),
+        "the secret is shown in groups for typing by hand: {shown:?}"
+    );
+    b.shot("totp-setup").await?;
+
+    // The first code, as the app would show it now, turns it on.
+    let confirmed_step = this_step();
+    b.fill("input[name=totpCode]", &totp_code(&secret, confirmed_step)?)
+        .await?;
+    b.click_text("button", "確認して有効にする").await?;
+    b.see("二段階認証を有効にしました").await?;
+    b.see("有効").await?;
+    b.shot("totp-enabled").await?;
+    anyhow::ensure!(
+        matches!(store.totp(STAFF).await?, Some((s, true)) if s == secret),
+        "the server keeps the secret shown, confirmed"
+    );
+
+    // Signed out, sign-in asks for the code after the password.
+    b.click_text("button", "サインアウト").await?;
+    b.see("職員サインイン").await?;
+    b.fill("input[name=staffId]", STAFF).await?;
+    b.fill("input[name=password]", PASSWORD).await?;
+    b.click("button[type=submit]").await?;
+    b.see("確認コードの入力").await?;
+    let input = bounded(b.client.find(Locator::Css("input[name=totpCode]"))).await?;
+    anyhow::ensure!(
+        bounded(input.attr("inputmode")).await?.as_deref() == Some("numeric")
+            && bounded(input.attr("autocomplete")).await?.as_deref() == Some("one-time-code"),
+        "the code is typed on the numeric keypad, and offered by the phone's autofill"
+    );
+    b.shot("sign-in-code").await?;
+    // As a tablet in portrait would show it.
+    bounded(b.client.set_window_size(820, 1180)).await?;
+    b.shot("sign-in-code-tablet").await?;
+    bounded(b.client.set_window_size(1400, 1000)).await?;
+
+    // A wrong code (another time's) is refused in Japanese; nobody is signed in.
+    let wrong = totp_code(&secret, confirmed_step + 40)?;
+    let right = totp_code(&secret, confirmed_step + 1)?;
+    anyhow::ensure!(wrong != right, "two steps, two codes");
+    b.fill("input[name=totpCode]", &wrong).await?;
+    b.click_text("button", "確認してサインイン").await?;
+    b.see("確認コードが違うか、すでに使われています").await?;
+    b.shot("sign-in-code-wrong").await?;
+    anyhow::ensure!(
+        !bounded(bounded(b.client.find(Locator::Css("body"))).await?.text())
+            .await?
+            .contains("事務 花子"),
+        "a wrong code signs nobody in"
+    );
+    // The next step's code (the one confirmed is used up) signs in.
+    b.fill("input[name=totpCode]", &right).await?;
+    b.click_text("button", "確認してサインイン").await?;
+    b.see("事務 花子").await?;
+
+    // The audit view: 接続元 of the sign-ins is the browser's loopback address.
+    b.click("button[data-page=admin]").await?;
+    b.see("接続元").await?;
+    b.see("login_failed").await?;
+    let clients = bounded(b.client.execute(
+        "const table = document.querySelector('table#audit');
+         const heads = [...table.querySelectorAll('thead th')].map(th => th.textContent.trim());
+         const col = heads.indexOf('接続元');
+         const act = heads.indexOf('操作');
+         return [...table.querySelectorAll('tbody tr')]
+           .filter(tr => tr.children[act].textContent.trim().startsWith('login'))
+           .map(tr => col < 0 ? '' : tr.children[col].textContent.trim());",
+        vec![],
+    ))
+    .await?;
+    let clients: Vec<String> = serde_json::from_value(clients)?;
+    anyhow::ensure!(
+        clients.len() >= 3 && clients.iter().all(|c| c == "127.0.0.1"),
+        "every sign-in row shows 接続元 127.0.0.1: {clients:?}"
+    );
+    b.shot("audit-client").await?;
+
+    bounded(b.client.close()).await?;
+    let _ = stop.send(());
+    server.await??;
+    Ok(())
+}

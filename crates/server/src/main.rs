@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use outreach_server::recovery::{self, KeptIn, RecoveryError};
+use outreach_server::sign_in::SignInLimits;
 use outreach_server::tls::{TlsMaterial, TlsOptions};
 use outreach_server::{AppState, store};
 use tokio::net::TcpListener;
@@ -116,7 +117,39 @@ enum Command {
         /// once half of it has passed.
         #[arg(long, env = "OUTREACH_CREDENTIAL_DAYS", default_value_t = 180)]
         credential_days: i64,
+        #[command(flatten)]
+        sign_in_limits: SignInLimitArgs,
     },
+}
+
+/// The sign-in limits (failed password or TOTP checks allowed per window before 429).
+#[derive(clap::Args)]
+struct SignInLimitArgs {
+    /// Failed checks allowed per staff ID in a window (the lockout).
+    #[arg(long, env = "OUTREACH_SIGN_IN_LIMIT_PER_ID", default_value_t = SignInLimits::default().per_id)]
+    sign_in_limit_per_id: i64,
+    /// Failed checks allowed per client address in a window.
+    #[arg(long, env = "OUTREACH_SIGN_IN_LIMIT_PER_ADDRESS", default_value_t = SignInLimits::default().per_address)]
+    sign_in_limit_per_address: i64,
+    /// Failed checks allowed on the whole server in a window.
+    #[arg(long, env = "OUTREACH_SIGN_IN_LIMIT_OVERALL", default_value_t = SignInLimits::default().overall)]
+    sign_in_limit_overall: i64,
+    /// The window of the sign-in limits, minutes.
+    #[arg(long, env = "OUTREACH_SIGN_IN_WINDOW_MINUTES", default_value_t = SignInLimits::default().window / 60)]
+    sign_in_window_minutes: i64,
+}
+
+impl SignInLimitArgs {
+    /// At least one check per key and a window of one minute to a day: a limit of 0
+    /// would lock everyone out, a window of 0 would limit nothing.
+    fn limits(&self) -> SignInLimits {
+        SignInLimits {
+            per_id: self.sign_in_limit_per_id.max(1),
+            per_address: self.sign_in_limit_per_address.max(1),
+            overall: self.sign_in_limit_overall.max(1),
+            window: self.sign_in_window_minutes.clamp(1, 24 * 60) * 60,
+        }
+    }
 }
 
 /// Where the office's data is: every command that opens the database takes these.
@@ -388,6 +421,7 @@ async fn main() -> anyhow::Result<()> {
             upload_space_mib,
             console_idle_minutes,
             credential_days,
+            sign_in_limits,
         } => {
             init_logging(log_json);
             let tls = (!plain_http).then_some(TlsOptions {
@@ -405,6 +439,7 @@ async fn main() -> anyhow::Result<()> {
                 upload_space_mib,
                 console_idle_minutes,
                 credential_days,
+                sign_in_limits: sign_in_limits.limits(),
             })
             .await
         }
@@ -487,6 +522,7 @@ struct ServeOptions {
     upload_space_mib: i64,
     console_idle_minutes: i64,
     credential_days: i64,
+    sign_in_limits: SignInLimits,
 }
 
 async fn serve(options: ServeOptions) -> anyhow::Result<()> {
@@ -500,6 +536,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         upload_space_mib,
         console_idle_minutes,
         credential_days,
+        sign_in_limits,
     } = options;
     let store = db.open().await?;
     let data = db.data;
@@ -521,6 +558,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     state.upload_space = upload_space_mib.max(1).saturating_mul(1024 * 1024);
     state.console_idle = chrono::Duration::minutes(console_idle_minutes.clamp(1, 24 * 60));
     state.credential_lifetime = chrono::Duration::days(credential_days.clamp(2, 3 * 365));
+    state.sign_in_limits = sign_in_limits;
     // Abandoned uploads expire (tus expiration extension).
     outreach_server::spawn_housekeeping(state.store.clone());
     let tls = match tls {
@@ -551,6 +589,10 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         max_connections = limits.max_connections,
         max_per_address = limits.max_per_address,
         password_checks = state.password_checks.slots(),
+        sign_in_per_id = state.sign_in_limits.per_id,
+        sign_in_per_address = state.sign_in_limits.per_address,
+        sign_in_overall = state.sign_in_limits.overall,
+        sign_in_window_secs = state.sign_in_limits.window,
         "limits"
     );
     state.data_dir = Some(data.clone());

@@ -26,6 +26,7 @@ import type {
   TripInput,
   TripSummary,
   Trail,
+  TotpSetup,
   NoticeList,
   PickupBooking,
   PickupCalendar,
@@ -59,6 +60,7 @@ export type {
   Trip,
   TripInput,
   TripSummary,
+  TotpSetup,
   NoticeList,
   PickupBooking,
   PickupCalendar,
@@ -71,16 +73,26 @@ export type {
   PickupSlot,
 } from './bindings';
 
-/** A refusal from the server, with the row problems of an import when there are any. */
+/**
+ * A refusal from the server, with the row problems of an import when there are any, and the
+ * seconds to wait (`Retry-After`) of a 429 or 503.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly problems: ImportProblem[] = [],
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
+}
+
+/** `Retry-After` in seconds (the server sends seconds, never a date); null when absent. */
+function retryAfter(response: Response): number | null {
+  const s = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+  return Number.isFinite(s) && s >= 0 ? s : null;
 }
 
 const BASE = '/api/v1/console';
@@ -103,7 +115,13 @@ async function call<T>(method: string, path: string, body?: unknown, contentType
   const data: unknown = await response.json().catch(() => ({}));
   if (!response.ok) {
     const e = data as { code?: string; message?: string; problems?: ImportProblem[] };
-    throw new ApiError(response.status, e.code ?? 'error', e.message ?? `HTTP ${response.status}`, e.problems ?? []);
+    throw new ApiError(
+      response.status,
+      e.code ?? 'error',
+      e.message ?? `HTTP ${response.status}`,
+      e.problems ?? [],
+      retryAfter(response),
+    );
   }
   return data as T;
 }
@@ -135,8 +153,13 @@ const q = (params: Record<string, string | undefined>): string => {
 
 export const api = {
   me: () => call<ConsoleUser>('GET', '/session'),
-  signIn: (staffId: string, password: string) => call<ConsoleUser>('POST', '/session', { staffId, password }),
+  /** A 401 `totp_required` asks for the second step: the same call with `totpCode`. */
+  signIn: (staffId: string, password: string, totpCode?: string) =>
+    call<ConsoleUser>('POST', '/session', totpCode === undefined ? { staffId, password } : { staffId, password, totpCode }),
   signOut: () => call<void>('DELETE', '/session'),
+  totpBegin: () => call<TotpSetup>('POST', '/session/totp'),
+  totpConfirm: (code: string) => call<void>('POST', '/session/totp/confirm', { code }),
+  totpRemove: () => call<void>('DELETE', '/session/totp'),
   staff: () => call<StaffList>('GET', '/staff'),
   addStaff: (s: { staffId: string; name: string; role: string; password: string }) => call<StaffInfo>('POST', '/staff', s),
   disableStaff: (id: string) => call<void>('POST', `/staff/${encodeURIComponent(id)}/disable`),
@@ -272,10 +295,20 @@ const WHOLE: Record<string, string> = {
   password_guessable:
     'このパスワードは推測されやすいため使えません（よく使われるもの、キーボードの並び、同じ文字や連続した文字、名前や単語＋数字など）。長めの文にしてください。',
   busy: 'サーバーが混み合っています。数秒待ってからもう一度試してください。',
+  totp_wrong: '確認コードが違うか、すでに使われています。認証アプリに今表示されている6桁を入力してください。',
+  totp_failed: '確認コードが違うか、すでに使われています。認証アプリに今表示されている6桁を入力してください。',
+  totp_enabled: '二段階認証はすでに有効です。画面を再読み込みしてください。',
   cross_site_refused: '別のサイトからの操作は受け付けません。コンソールの画面から操作してください。',
   host_not_in_certificate:
     'このアドレスはサーバーの証明書に含まれていません。証明書にある名前（またはIPアドレス）でコンソールを開き直してください。',
 };
+
+/** 429 `too_many_attempts`: how long to wait, in whole minutes rounded up. */
+export function tooManyAttempts(retryAfterSeconds: number | null): string {
+  if (retryAfterSeconds === null) return 'サインインの失敗が続いたため、しばらく待ってからやり直してください。';
+  const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+  return `サインインの失敗が続いたため、いまは受け付けられません。${minutes}分待ってからやり直してください。`;
+}
 
 /** A refusal as office staff read it: Japanese, naming the field, never a stack of codes. */
 export function errorText(e: unknown): string {
@@ -291,7 +324,7 @@ export function errorText(e: unknown): string {
   if (whole !== undefined) return whole;
   if (e.status === 401) return 'サインインの有効期限が切れました。ページを再読み込みしてサインインし直してください。';
   if (e.status === 403) return 'この操作は管理者だけが行えます。';
-  if (e.status === 429) return 'サインインの失敗が続いたため、しばらく待ってからやり直してください。';
+  if (e.status === 429) return tooManyAttempts(e.retryAfter);
   if (e.status === 404) return '対象が見つかりません。画面を再読み込みしてください。';
   if (e.status === 409) return 'すでに登録されています。';
   if (e.code === 'offline') return e.message;

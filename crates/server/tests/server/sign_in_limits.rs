@@ -351,3 +351,40 @@ async fn the_right_password_works_once_the_lockout_window_has_passed() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_lowered_limit_set_on_the_command_line_applies() {
+    let target = Storage::Sqlite.fresh_target().await;
+    staff_add_cli(&target, "boss01", "supervisor", RIGHT);
+    // One limit by flag, one by environment, as an operator would set them.
+    let mut child = crate::support::spawn_binary_with(
+        &target,
+        &["--plain-http", "--sign-in-limit-per-id", "2"],
+        &[("OUTREACH_SIGN_IN_LIMIT_PER_ADDRESS", "3")],
+    );
+    let url = format!(
+        "http://{}/api/v1/console/session",
+        read_listening_line(&mut child).await
+    );
+    let client = http();
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        answers.push(sign_in(&client, &url, "boss01", "wrong one").await);
+    }
+    assert_eq!(statuses(&answers), (2, 1), "2 checks for the ID, then 429");
+    assert_eq!(
+        sign_in(&client, &url, "staff01", "wrong one")
+            .await
+            .status(),
+        401,
+        "another ID: the address's third check"
+    );
+    assert_eq!(
+        sign_in(&client, &url, "staff02", "wrong one")
+            .await
+            .status(),
+        429,
+        "the address's limit of 3 is reached"
+    );
+    stop_binary(child).await;
+}
