@@ -804,3 +804,13 @@ lastSuccessDisplay: string | null,
  * Seconds until the next attempt starts by itself, when one is scheduled.
  */
 nextAttemptSeconds: number | null, };
+export type WindowChange = { 
+/**
+ * 1 for the first change, then one more for each.
+ */
+seq: number, 
+/**
+ * What the window is now.
+ */
+visibility: WindowVisibility, };
+export type WindowVisibility = "shown" | "hidden";
