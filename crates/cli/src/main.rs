@@ -22,8 +22,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check that an office server answers, and what it runs on. An https server is
-    /// reached only through its key's pin, as a tablet does: `--pin`, or `--code` with
+    /// Check that an office server answers, and what it runs on.
+    ///
+    /// An https server is reached only through its key's pin, as a tablet does: `--pin`, or `--code` with
     /// an enrolment code (which carries the address and the pin).
     Probe(ProbeArgs),
     /// Photo tools.
