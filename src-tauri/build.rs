@@ -10,6 +10,7 @@ fn main() {
             "sign_out",
             "lock_session",
             "take_unsaved",
+            "wait_window_change",
             "enrol",
             "reenrol",
             "decode_qr",

@@ -6,7 +6,10 @@
 
 mod commands;
 pub mod ipc;
+pub mod lifecycle;
 pub mod sync;
+#[cfg(target_os = "linux")]
+mod webkit;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -137,7 +140,7 @@ pub fn builder(mut config: AppConfig) -> tauri::Builder<tauri::Wry> {
             }
             app.manage(config.clone());
             #[cfg(target_os = "linux")]
-            allow_camera(app);
+            webkit::allow_camera(app);
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 sync::run(
@@ -152,44 +155,22 @@ pub fn builder(mut config: AppConfig) -> tauri::Builder<tauri::Wry> {
         .manage(office)
         .manage(Session::default())
         .manage(sync::SyncControl::default())
+        .manage(lifecycle::Lifecycle::default())
+        .on_window_event(|window, event| {
+            if window.label() != "main" {
+                return;
+            }
+            let app = window.app_handle();
+            lifecycle::on_window_event(
+                app.state::<lifecycle::Lifecycle>().inner(),
+                window,
+                event,
+                || app.state::<sync::SyncControl>().wake(),
+            );
+        })
         .manage(commands::PendingEnrolment::default())
         .manage(commands::PendingPhoto::default())
         .invoke_handler(commands::handler())
-}
-
-/// Lets the web view use the camera (video only) for the enrolment QR code reader.
-/// WebKitGTK ships with media streams off and denies every permission request the app
-/// does not answer; the web view only ever shows the app's own embedded UI (the CSP
-/// allows nothing else), so video capture is granted to it and nothing more.
-#[cfg(target_os = "linux")]
-fn allow_camera(app: &tauri::App) {
-    use webkit2gtk::glib::prelude::Cast;
-    use webkit2gtk::{
-        PermissionRequestExt, SettingsExt, UserMediaPermissionRequest,
-        UserMediaPermissionRequestExt, WebViewExt,
-    };
-    let Some(window) = app.get_webview_window("main") else {
-        return;
-    };
-    let result = window.with_webview(|webview| {
-        let view = webview.inner();
-        if let Some(settings) = WebViewExt::settings(&view) {
-            settings.set_enable_media_stream(true);
-        }
-        view.connect_permission_request(|_, request| {
-            match request.downcast_ref::<UserMediaPermissionRequest>() {
-                Some(media) if media.is_for_video_device() && !media.is_for_audio_device() => {
-                    request.allow();
-                    true
-                }
-                // Anything else: WebKit's own answer, which is no.
-                _ => false,
-            }
-        });
-    });
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "the camera could not be enabled for the web view");
-    }
 }
 
 /// Starts the app.

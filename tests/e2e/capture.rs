@@ -76,7 +76,7 @@ const SUPPORT_ADULT: Resident = Resident {
     representative: false,
 };
 
-async fn next(s: &mut Session, expect_title: &str) {
+pub(crate) async fn next(s: &mut Session, expect_title: &str) {
     s.click("#record-next").await.expect("next");
     s.wait_for_text("#record-title", expect_title)
         .await
@@ -294,7 +294,7 @@ async fn take(s: &mut Session, r: &Resident, uketsuke: bool) {
 }
 
 /// Waits until the input's value starts with `prefix`; returns it.
-async fn wait_value(s: &mut Session, css: &str, prefix: &str) -> String {
+pub(crate) async fn wait_value(s: &mut Session, css: &str, prefix: &str) -> String {
     for _ in 0..50 {
         let el = s.wait_for(css).await.expect("input");
         let v = el.prop("value").await.ok().flatten().unwrap_or_default();
@@ -306,7 +306,7 @@ async fn wait_value(s: &mut Session, css: &str, prefix: &str) -> String {
     panic!("{css} never held {prefix}");
 }
 
-async fn make_trip(s: &mut Session, site: &str, address: &str, mode: &str) {
+pub(crate) async fn make_trip(s: &mut Session, site: &str, address: &str, mode: &str) {
     s.click("#trip-add").await.expect("add trip");
     s.type_into("#trip-site", site).await.expect("site");
     s.type_into("#trip-address", address)

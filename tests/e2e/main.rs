@@ -3,8 +3,10 @@
 //! so they are ignored by a plain `cargo test`; `make e2e` (part of `make test`) runs
 //! them with `--ignored`.
 
+mod camera;
 mod capture;
 mod enrol_sync;
+mod lifecycle;
 mod reenrol;
 mod signin;
 mod slow_sync;

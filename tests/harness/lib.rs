@@ -13,6 +13,8 @@ use anyhow::{Context, bail};
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use tokio::process::{Child, Command};
 
+pub mod x11;
+
 /// The staff member every test tablet has on its roster.
 pub const STAFF_ID: &str = "e2e01";
 /// Their password.
@@ -26,6 +28,7 @@ const WAIT: Duration = Duration::from_secs(30);
 /// One running app with everything around it.
 pub struct Session {
     client: Client,
+    display: String,
     xvfb: Guard,
     driver: Guard,
     server: Option<InProcessServer>,
@@ -160,6 +163,7 @@ impl Session {
 
         Ok(Self {
             client,
+            display,
             xvfb,
             driver,
             server: None,
@@ -169,6 +173,36 @@ impl Session {
             launched,
             first_screen: None,
         })
+    }
+
+    /// The app window's title (tauri.conf.json).
+    pub const WINDOW_TITLE: &'static str = "Outreach 出張申請";
+
+    /// Minimises the app's window as a window manager would (see [`x11`]) and answers
+    /// once it is unmapped.
+    pub fn minimise_window(&self) -> anyhow::Result<()> {
+        let x = x11::X11::open(&self.display)?;
+        let windows = x.windows_titled(Self::WINDOW_TITLE)?;
+        if windows.is_empty() {
+            bail!(
+                "no window titled {} on {}",
+                Self::WINDOW_TITLE,
+                self.display
+            );
+        }
+        for w in windows {
+            x.unmap(w)?;
+        }
+        Ok(())
+    }
+
+    /// Restores the window [`Session::minimise_window`] put away.
+    pub fn restore_window(&self) -> anyhow::Result<()> {
+        let x = x11::X11::open(&self.display)?;
+        for w in x.windows_titled(Self::WINDOW_TITLE)? {
+            x.map(w)?;
+        }
+        Ok(())
     }
 
     /// What the app (and its web view) wrote to standard error so far.

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { appInfo, enrol, lockSession, serverStatus, signIn, signOut, syncStatus, takeUnsaved } from './lib/ipc';
+import { appInfo, enrol, lockSession, serverStatus, signIn, signOut, syncNow, syncStatus, takeUnsaved, waitWindowChange } from './lib/ipc';
 import { syncStatusFixture } from './lib/sync/fixtures';
 
 vi.mock('./lib/ipc', async (importOriginal) => {
@@ -17,6 +17,7 @@ vi.mock('./lib/ipc', async (importOriginal) => {
     enrol: vi.fn(),
     syncStatus: vi.fn(),
     syncNow: vi.fn(),
+    waitWindowChange: vi.fn(),
   };
 });
 
@@ -42,6 +43,9 @@ beforeEach(() => {
   vi.mocked(lockSession).mockResolvedValue(true);
   vi.mocked(takeUnsaved).mockResolvedValue(null);
   vi.mocked(syncStatus).mockResolvedValue(syncStatusFixture());
+  vi.mocked(syncNow).mockResolvedValue(undefined);
+  // The window never changes unless a test says so.
+  vi.mocked(waitWindowChange).mockReturnValue(new Promise(() => undefined));
 });
 
 describe('App', () => {
@@ -127,5 +131,34 @@ describe('App', () => {
     expect(document.getElementById('home-screen')).toBeNull();
     expect(screen.queryByText(/山田/)).toBeNull();
     expect(lockSession).toHaveBeenCalledWith('{}');
+  });
+
+  it('locks through the same path when the page is hidden, and syncs when it is shown again', async () => {
+    let visibility: DocumentVisibilityState = 'visible';
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+    try {
+      render(App);
+      await screen.findByRole('heading', { name: '職員サインイン' });
+      await fireEvent.input(input('staff-id'), { target: { value: 'ST-001' } });
+      await fireEvent.input(input('password'), { target: { value: 'secret' } });
+      await fireEvent.click(screen.getByRole('button', { name: 'サインイン' }));
+      await screen.findByRole('heading', { name: 'ようこそ、山田 太郎さん' });
+
+      visibility = 'hidden';
+      document.dispatchEvent(new Event('visibilitychange'));
+      const notice = await screen.findByText(/画面が閉じられたため、ロックしました/);
+      expect(notice.id).toBe('sign-in-notice');
+      expect(screen.queryByText(/山田/)).toBeNull();
+      expect(lockSession).toHaveBeenCalledTimes(1);
+      // Hidden again while locked: nothing more to lock.
+      document.dispatchEvent(new Event('visibilitychange'));
+      expect(lockSession).toHaveBeenCalledTimes(1);
+
+      visibility = 'visible';
+      document.dispatchEvent(new Event('visibilitychange'));
+      expect(syncNow).toHaveBeenCalled();
+    } finally {
+      Reflect.deleteProperty(document, 'visibilityState');
+    }
   });
 });

@@ -23,10 +23,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check that an office server answers, and what it runs on.
-    Probe {
-        /// The server's address, e.g. http://127.0.0.1:8620.
-        url: String,
-    },
+    ///
+    /// An https server is reached only through its key's pin, as a tablet does: `--pin`, or `--code` with
+    /// an enrolment code (which carries the address and the pin).
+    Probe(ProbeArgs),
     /// Photo tools.
     Photo {
         #[command(subcommand)]
@@ -48,6 +48,21 @@ enum Command {
         #[command(subcommand)]
         command: vault::VaultCommand,
     },
+}
+
+#[derive(clap::Args)]
+struct ProbeArgs {
+    /// The server's address, e.g. http://127.0.0.1:8620 (or https://… with `--pin`).
+    #[arg(required_unless_present = "code")]
+    url: Option<String>,
+    /// The SPKI pin of the server's key (`sha256/…`, as the server prints it and the
+    /// enrolment code carries it).
+    #[arg(long, conflicts_with = "code")]
+    pin: Option<String>,
+    /// An enrolment code's JSON text (the QR code's text): its address and pin are used,
+    /// the one-time code is not.
+    #[arg(long, conflicts_with = "url")]
+    code: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -86,11 +101,25 @@ enum PhotoCommand {
     Check(photo::CheckArgs),
 }
 
+/// The client `outreach probe` uses: pinned for https, as the tablet's own.
+fn probe_client(args: ProbeArgs) -> anyhow::Result<outreach_sync::OfficeClient> {
+    let (url, pin) = match (args.code, args.url) {
+        (Some(code), _) => {
+            let code = outreach_sync::enrol::parse_code(&code)?;
+            (code.server_url, code.spki_pin)
+        }
+        (None, Some(url)) => (url, args.pin),
+        (None, None) => anyhow::bail!("give the server's address or --code"),
+    };
+    outreach_sync::enrol::client(&url, pin.as_deref(), Duration::from_secs(10))
+        .with_context(|| format!("a client for {url}"))
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Probe { url } => {
-            let client = outreach_sync::OfficeClient::new(&url, Duration::from_secs(10))?;
+        Command::Probe(args) => {
+            let client = probe_client(args)?;
             match client.probe().await {
                 outreach_sync::Reachability::Reachable(h) => {
                     println!(

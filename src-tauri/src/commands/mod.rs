@@ -20,6 +20,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         session::sign_out,
         session::lock_session,
         session::take_unsaved,
+        session::wait_window_change,
         enrol::enrol,
         enrol::reenrol,
         enrol::decode_qr,

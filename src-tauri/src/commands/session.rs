@@ -4,7 +4,7 @@ use chrono::Utc;
 use outreach_vault::{Policy, Vault, VaultError, audit};
 use tauri::State;
 
-use crate::ipc::{IpcError, SignInRequest, SignedIn};
+use crate::ipc::{IpcError, SignInRequest, SignedIn, WindowChange};
 use crate::sync::SyncControl;
 use crate::{AppConfig, Office, Session};
 
@@ -108,6 +108,18 @@ pub fn lock_session(
             Err(IpcError::internal())
         }
     }
+}
+
+/// Answers the window's first visibility change after the one numbered `after` (0:
+/// none seen yet), waiting for it if need be; the UI locks on `hidden` (see
+/// `lifecycle`). A command the UI keeps one call of pending, not an event, so the
+/// window needs no event permission.
+#[tauri::command]
+pub async fn wait_window_change(
+    after: u32,
+    lifecycle: State<'_, crate::lifecycle::Lifecycle>,
+) -> Result<WindowChange, IpcError> {
+    Ok(lifecycle.next_after(after).await)
 }
 
 /// The input kept at this staff member's last idle lock, if any (handed back once).

@@ -832,3 +832,13 @@ credentialDaysLeft: number | null,
  * supervisor to connect to the office, or to enrol the tablet again.
  */
 credentialWarning: boolean, };
+export type WindowChange = { 
+/**
+ * 1 for the first change, then one more for each.
+ */
+seq: number, 
+/**
+ * What the window is now.
+ */
+visibility: WindowVisibility, };
+export type WindowVisibility = "shown" | "hidden";

@@ -24,6 +24,7 @@ import type {
   TripDetail,
   TripView,
   TripsToday,
+  WindowChange,
 } from './bindings';
 import { t } from './i18n/ja';
 
@@ -81,6 +82,14 @@ export function signOut(): Promise<void> {
 /** Locks after idle time; `unsaved` (the screen's input, serialised) is kept encrypted until the same staff member signs in again. Resolves with whether it was kept. */
 export function lockSession(unsaved: string): Promise<boolean> {
   return call<boolean>('lock_session', { unsaved });
+}
+
+/**
+ * The window's first visibility change after the one numbered `after` (0: none yet); pending
+ * until there is one. The Rust side sees minimise, hide and the app's pause (see lifecycle.ts).
+ */
+export function waitWindowChange(after: number): Promise<WindowChange> {
+  return call<WindowChange>('wait_window_change', { after });
 }
 
 /** The input kept at this staff member's last idle lock, or `null`. */
