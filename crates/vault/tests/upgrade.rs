@@ -198,6 +198,17 @@ async fn office() -> Office {
             .await
             .expect("store"),
     );
+    // The office takes records only from staff it has: the fixture's author.
+    let author = outreach_server::staff::new_account(
+        STAFF_ID,
+        STAFF_NAME,
+        outreach_server::store::Role::Staff,
+        PASSWORD,
+        KdfParams::FOR_TESTS,
+        chrono::Utc::now(),
+    )
+    .expect("account");
+    store.insert_staff(&author).await.expect("staff");
     let tls =
         TlsMaterial::self_made(&dir.path().join("tls"), &["127.0.0.1".to_owned()]).expect("cert");
     let pin = tls.spki_pin().to_owned();
