@@ -111,6 +111,9 @@ async fn a_re_keyed_office_is_rejoined_from_the_sync_panel_and_nothing_is_lost()
     s.wait_for_text("#sync-switch-off", "すべての記録が事務所に届いています")
         .await
         .expect("the unsent records reach the re-keyed office by themselves");
+    s.wait_for_text("#server-status", "接続あり")
+        .await
+        .expect("the status bar reaches the re-keyed office through the new pin");
     s.screenshot("reenrol-done").await.expect("screenshot");
     assert_eq!(
         office.held().expect("the office's database"),

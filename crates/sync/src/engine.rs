@@ -205,8 +205,16 @@ pub async fn sync_once(
     on_progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<Summary, SyncError> {
     let started = Instant::now();
-    // The audit chain first: small, and it goes even when no record waits.
-    let audit_events_sent = crate::audit::send(vault, client, credential).await?;
+    // The audit chain first: small, and it goes even when no record waits. An office
+    // that refuses it never holds the records back (it is retried at the next run).
+    let audit_events_sent = match crate::audit::send(vault, client, credential).await {
+        Ok(n) => n,
+        Err(SyncError::Api(ApiError::Refused { code, .. })) => {
+            tracing::warn!(code, "the office refused the audit events; records go on");
+            0
+        }
+        Err(e) => return Err(e),
+    };
     let pending = vault.with_vault(|v| outbox::pending(v.conn()))?;
     let mut progress = Progress {
         items_total: pending.len(),

@@ -75,7 +75,7 @@ pub async fn put_audit(
                     ),
                 ));
             }
-            if outreach_domain::contains_my_number(value) {
+            if outreach_domain::contains_my_number(&without_uuids(value)) {
                 return Err(unprocessable(
                     "my_number_refused",
                     format!("{}: holds what looks like a 個人番号", at(name)),
@@ -217,4 +217,44 @@ async fn read(
 /// The start of a day in Japan (+09:00 all year), in the stored format.
 fn japan_midnight(day: NaiveDate) -> String {
     timestamp(day.and_time(NaiveTime::MIN).and_utc() - TimeDelta::hours(9))
+}
+
+/// `s` with each hyphenated UUID (a record or trip ID) replaced by a space: a UUID's
+/// digit groups can read as twelve digits with a valid check digit, and an ID is not a
+/// 個人番号.
+fn without_uuids(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while !rest.is_empty() {
+        if let Some(candidate) = rest.get(..36)
+            && uuid::Uuid::try_parse(candidate)
+                .is_ok_and(|u| u.hyphenated().to_string() == candidate.to_ascii_lowercase())
+        {
+            out.push(' ');
+            rest = &rest[36..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_uuids;
+
+    #[test]
+    fn ids_are_not_read_as_a_my_number_but_a_number_beside_them_is() {
+        // Digit groups that run to twelve digits with a valid check digit once the
+        // hyphens go.
+        let id = "01a230d5-1280-7311-8601-2d87ef0839b4";
+        assert_eq!(without_uuids(id), " ");
+        assert!(outreach_domain::contains_my_number(&without_uuids(
+            "1234 5678 9018"
+        )));
+        let both = format!("{id} 1234 5678 9018");
+        assert!(outreach_domain::contains_my_number(&without_uuids(&both)));
+    }
 }
