@@ -164,6 +164,39 @@ async fn seed(store: &Store, day: &str) -> anyhow::Result<()> {
         });
     }
     store.put_records("tablet-1", &records, &now).await?;
+    seed_tablet_audit(store, day).await
+}
+
+/// The tablet's audit chain as it arrived: its staff member's sign-in and records, with
+/// event 4 deleted on the tablet before it was sent (a gap the office flags).
+async fn seed_tablet_audit(store: &Store, day: &str) -> anyhow::Result<()> {
+    use outreach_domain::audit_chain::event_hash;
+    let mut prev = Vec::new();
+    let mut events = Vec::new();
+    for seq in 1..=6i64 {
+        let at = format!("{day}T0{seq}:10:00.000Z");
+        let action = match seq {
+            1 => "sign_in",
+            6 => "lock",
+            n if n % 2 == 0 => "record_created",
+            _ => "record_finalized",
+        };
+        let subject = format!("0195f3a0-0000-7000-8000-{seq:012}");
+        let hash = event_hash(&prev, seq, &at, STAFF, action, &subject);
+        prev.clone_from(&hash);
+        let hex = hash.iter().map(|b| format!("{b:02x}")).collect();
+        events.push(outreach_protocol::sync::TabletAuditEvent {
+            seq,
+            at,
+            staff_id: STAFF.into(),
+            action: action.into(),
+            subject,
+            hash: hex,
+        });
+    }
+    events.remove(3);
+    let now = timestamp(chrono::Utc::now());
+    store.put_tablet_audit("tablet-1", &events, &now).await?;
     Ok(())
 }
 
@@ -602,6 +635,36 @@ async fn office_console_from_sign_in_to_the_daily_report() -> anyhow::Result<()>
     anyhow::ensure!(
         store.staff("office02").await?.is_some(),
         "the account was added"
+    );
+
+    // The trail of one person: tablet and office actions, the tablet's gap flagged.
+    b.click("button[data-page=trail]").await?;
+    b.see("操作履歴（タブレットと事務所）").await?;
+    bounded(
+        b.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(
+                "select[name=trailStaff] option[value='office01']",
+            )),
+    )
+    .await?;
+    b.click("select[name=trailStaff] option[value='office01']")
+        .await?;
+    b.click_text("button", "表示").await?;
+    b.see("欠落あり").await?;
+    b.see("改ざんの疑い 1件").await?;
+    b.see("タブレット1").await?;
+    b.shot("trail").await?;
+    let flagged = bounded(b.client.find_all(Locator::Css("#trail tr.flagged"))).await?;
+    anyhow::ensure!(flagged.len() == 1, "one flagged row, got {}", flagged.len());
+    let csv = b
+        .download(&format!("{base}/api/v1/console/trail/file?staffId={STAFF}"))
+        .await?;
+    let csv = String::from_utf8(csv)?;
+    anyhow::ensure!(
+        csv.contains("欠落あり") && csv.contains("タブレット"),
+        "the CSV: {csv}"
     );
 
     let audit = store.audit_log(200).await?;
