@@ -65,6 +65,15 @@ run_one() {
   sleep 1
   local rss_rest
   rss_rest=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+  # Each tablet's records name its own staff member (s001, s002, …), and the office
+  # takes records only from staff it has.
+  local staff=(--data "$data")
+  [ -n "$db_url" ] && staff+=(--database-url "$db_url")
+  for i in $(seq 1 "$TABLETS"); do
+    printf 'bench-kiri-%s-sakura\n' "$i" |
+      "$server_bin" staff add "${staff[@]}" --id "$(printf 's%03d' "$i")" --name "測定 $i" \
+        --role staff --password-stdin >/dev/null 2>>"$dir/staff.log"
+  done
   for i in $(seq 1 "$TABLETS"); do
     "$server_bin" device enrol "${enrol[@]}" --name "tablet$i" --server-url "$url" --json
   done >"$dir/codes.jsonl"
