@@ -134,7 +134,9 @@ pub async fn enrol_new_tablet(
         code.spki_pin.as_deref(),
         Duration::from_secs(30),
     )?;
-    let credential = office.enrol(&code.code, None, None).await?;
+    // The vault's id names the tablet to the office from its first enrolment on.
+    let tablet = Vault::new_id()?;
+    let credential = office.enrol(&code.code, Some(&tablet), None).await?;
     let roster = office.roster(&credential.credential).await?;
     let settings = office.settings(&credential.credential).await?;
     let office_key = settings
@@ -142,7 +144,13 @@ pub async fn enrol_new_tablet(
         .ok_or(EnrolError::Unreadable("office key (none yet)"))?;
     let office_key = serde_json::from_value(serde_json::Value::String(office_key))
         .map_err(|_| EnrolError::Unreadable("office key"))?;
-    Vault::create(db, &office_key, &roster_entries(roster)?, Utc::now())?;
+    Vault::create_identified(
+        db,
+        &tablet,
+        &office_key,
+        &roster_entries(roster)?,
+        Utc::now(),
+    )?;
     let mut vault = Vault::sign_in(db, staff_id, password, Utc::now(), Policy::default())?;
     let e = enrolment(code, credential);
     vault.write(|tx, _| outbox::set_enrolment(tx, Some(&e)))?;

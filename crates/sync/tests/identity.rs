@@ -337,6 +337,11 @@ async fn a_re_keyed_server_gets_ten_unsent_records_once_after_enrolling_again() 
         devices[0].tablet, devices[1].tablet,
         "one tablet, two enrolments"
     );
+    let vault_id = vault.lock().expect("vault").vault_id().to_owned();
+    assert_eq!(
+        devices[0].tablet, vault_id,
+        "named by its vault's id from the first enrolment"
+    );
     assert_eq!(
         devices[0].replaced_by.as_deref(),
         Some(devices[1].device_id.as_str())

@@ -150,12 +150,31 @@ impl Vault {
         roster: &[RosterEntry],
         now: DateTime<Utc>,
     ) -> Result<(), VaultError> {
-        Self::create_with(path, office, roster, now, CipherProfile::CURRENT)
+        Self::create_identified(path, &Self::new_id()?, office, roster, now)
     }
 
-    /// [`Vault::create`] with a chosen page layout (tests of older vaults use it).
+    /// A new random vault id, for a tablet that must name itself (to the office, at
+    /// enrolment) before its vault exists.
+    pub fn new_id() -> Result<String, VaultError> {
+        random_id()
+    }
+
+    /// [`Vault::create`] with the id the tablet already gave the office.
+    pub fn create_identified(
+        path: &Path,
+        vault_id: &str,
+        office: &PublicKey,
+        roster: &[RosterEntry],
+        now: DateTime<Utc>,
+    ) -> Result<(), VaultError> {
+        Self::create_with(path, vault_id, office, roster, now, CipherProfile::CURRENT)
+    }
+
+    /// [`Vault::create_identified`] with a chosen page layout (tests of older vaults use
+    /// it).
     pub fn create_with(
         path: &Path,
+        vault_id: &str,
         office: &PublicKey,
         roster: &[RosterEntry],
         now: DateTime<Utc>,
@@ -166,7 +185,7 @@ impl Vault {
             return Err(VaultError::AlreadyExists);
         }
         let key = DataKey::generate()?;
-        let vault_id = random_id()?;
+        let vault_id = vault_id.to_owned();
         let mut conn = Connection::open(path)?;
         owner_only(path)?;
         apply_key_and_pragmas(&conn, &key, cipher)?;

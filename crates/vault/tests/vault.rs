@@ -529,6 +529,7 @@ fn a_vault_made_with_sqlcipher_defaults_and_an_older_keyring_still_opens() {
     let office = SecretKey::generate().expect("office key");
     Vault::create_with(
         &path,
+        &Vault::new_id().expect("id"),
         &office.public_key(),
         &[staff("s001", "太田花子", "hanako-pass")],
         t0(),

@@ -28,6 +28,8 @@ pub struct PendingEnrolment(Mutex<Option<Redeemed>>);
 
 struct Redeemed {
     code: CodeText,
+    /// The id the vault will have, sent to the office as the tablet's identity.
+    tablet: String,
     enrolment: Enrolment,
     roster: Vec<RosterEntry>,
     settings: DeviceSettings,
@@ -115,13 +117,14 @@ pub async fn enrol(
     };
     let Redeemed {
         code,
+        tablet,
         enrolment,
         roster,
         ..
     } = redeemed;
     let create_path = path.clone();
     let opened = tokio::task::spawn_blocking(move || {
-        Vault::create(&create_path, &key, &roster, Utc::now())?;
+        Vault::create_identified(&create_path, &tablet, &key, &roster, Utc::now())?;
         let mut vault = Vault::sign_in(
             &create_path,
             &staff_id,
@@ -217,7 +220,9 @@ async fn redeem(code: CodeText) -> Result<Redeemed, EnrolError> {
         code.spki_pin.as_deref(),
         std::time::Duration::from_secs(30),
     )?;
-    let credential = client.enrol(&code.code, None, None).await?;
+    // The vault's id names the tablet to the office from its first enrolment on.
+    let tablet = Vault::new_id()?;
+    let credential = client.enrol(&code.code, Some(&tablet), None).await?;
     tracing::info!("enrolment code redeemed");
     let roster = client.roster(&credential.credential).await?;
     let settings = client.settings(&credential.credential).await?;
@@ -232,6 +237,7 @@ async fn redeem(code: CodeText) -> Result<Redeemed, EnrolError> {
     };
     Ok(Redeemed {
         code,
+        tablet,
         enrolment,
         roster,
         settings,
