@@ -76,7 +76,8 @@ impl Lifecycle {
         changed.then_some(now)
     }
 
-    /// The last change.
+    /// The last change (the tests read it).
+    #[cfg(test)]
     pub fn current(&self) -> WindowChange {
         *self.changes.borrow()
     }

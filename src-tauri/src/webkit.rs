@@ -7,7 +7,7 @@
 //!
 //! For end-to-end tests, `OUTREACH_TEST_MOCK_CAMERA=1` turns on WebKit's mock capture
 //! devices: a fake camera that draws moving test frames, so the photo step's camera path
-//! runs under Xvfb with no camera attached. Never set on a tablet.
+//! runs under Xvfb with no camera attached. Heard by debug builds only.
 
 use tauri::Manager;
 use webkit2gtk::glib::prelude::Cast;
@@ -19,9 +19,11 @@ use webkit2gtk::{
 /// The environment variable that turns on the fake camera (tests only).
 pub const MOCK_CAMERA_ENV: &str = "OUTREACH_TEST_MOCK_CAMERA";
 
-/// True when the fake camera was asked for.
+/// True when the fake camera was asked for. Only a debug build (what the end-to-end
+/// tests drive) listens: a release build on a tablet never swaps its camera for an
+/// environment variable.
 fn mock_camera_wanted() -> bool {
-    std::env::var(MOCK_CAMERA_ENV).is_ok_and(|v| v == "1")
+    cfg!(debug_assertions) && std::env::var(MOCK_CAMERA_ENV).is_ok_and(|v| v == "1")
 }
 
 /// Lets the web view use the camera (video only): the enrolment QR code reader and

@@ -115,7 +115,7 @@ enum Command {
         console_idle_minutes: i64,
         /// How many days a tablet's credential works; tablets renew it on any sync
         /// once half of it has passed.
-        #[arg(long, env = "OUTREACH_CREDENTIAL_DAYS", default_value_t = 180)]
+        #[arg(long, env = "OUTREACH_CREDENTIAL_DAYS", default_value_t = outreach_server::DEFAULT_CREDENTIAL_DAYS)]
         credential_days: i64,
         #[command(flatten)]
         sign_in_limits: SignInLimitArgs,

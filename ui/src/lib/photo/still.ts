@@ -14,8 +14,8 @@
 /** How the still was taken. */
 export type StillMethod = 'takePhoto' | 'frame';
 
-/** A still: JPEG or PNG bytes and their size in pixels. */
-export type Still = { blob: Blob; width: number; height: number; method: StillMethod };
+/** A still: JPEG or PNG bytes (the Rust side reads their size as it decodes them). */
+export type Still = { blob: Blob; method: StillMethod };
 
 /** Larger than any tablet camera: the browser picks the mode closest to it, the largest. */
 export const IDEAL_SIDE = 8192;
@@ -42,8 +42,6 @@ export type StillEnv = {
   imageCapture: (track: MediaStreamTrack) => PhotoTaker | null;
   /** Draws the video's current frame at `width` × `height` and encodes it as JPEG. */
   grabFrame: (video: HTMLVideoElement, width: number, height: number) => Promise<Blob>;
-  /** The pixel size of an encoded image. */
-  imageSize: (blob: Blob) => Promise<{ width: number; height: number }>;
 };
 
 type ImageCaptureCtor = new (track: MediaStreamTrack) => PhotoTaker;
@@ -68,14 +66,6 @@ export const browserEnv: StillEnv = {
       throw new Error('the frame could not be encoded');
     }
     return blob;
-  },
-  imageSize: async (blob) => {
-    const bitmap = await createImageBitmap(blob);
-    try {
-      return { width: bitmap.width, height: bitmap.height };
-    } finally {
-      bitmap.close();
-    }
   },
 };
 
@@ -109,8 +99,7 @@ export async function takeStill(stream: MediaStream, video: HTMLVideoElement, en
       const blob = await taker.takePhoto(
         widest !== undefined && tallest !== undefined ? { imageWidth: widest, imageHeight: tallest } : undefined,
       );
-      const size = await env.imageSize(blob);
-      return { blob, ...size, method: 'takePhoto' };
+      return { blob, method: 'takePhoto' };
     } catch {
       // Fall through to the frame grab: a still from the video beats none.
     }
@@ -119,6 +108,5 @@ export async function takeStill(stream: MediaStream, video: HTMLVideoElement, en
   if (size.width === 0 || size.height === 0) {
     throw new Error('the camera has no picture yet');
   }
-  const blob = await env.grabFrame(video, size.width, size.height);
-  return { blob, ...size, method: 'frame' };
+  return { blob: await env.grabFrame(video, size.width, size.height), method: 'frame' };
 }
